@@ -1,0 +1,42 @@
+# Two commands matter: `make run` and `make test`. Both set up .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.hflint-installed
+# torch is pinned and installed first: an unpinned torch pulls gigabytes of CUDA wheels.
+TORCH := torch==2.13.0
+
+.PHONY: run test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet $(TORCH)
+	$(PY) -m pip install --quiet -e '.[validate,dev]' $(TORCH) --config-settings editable_mode=strict
+	touch $(STAMP)
+
+# Strict editable installs link files: re-link when a module is added or removed.
+.PHONY: relink
+relink: $(STAMP)
+	$(PY) -m pip install --quiet --no-deps -e . --config-settings editable_mode=strict
+
+run: relink
+	HF_HUB_OFFLINE=1 $(VENV)/bin/hflint check examples/ || test $$? -eq 1
+
+lint: relink
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: relink
+	$(VENV)/bin/mypy -p hflint
+
+unit: relink
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -q
+
+test: lint typecheck unit
+
+bench: relink
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) build .mypy_cache .pytest_cache .ruff_cache

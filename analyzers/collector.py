@@ -1,0 +1,704 @@
+"""The one traversal: imports, constants, bindings and transformers calls, collected in order.
+
+Names are resolved with our own import table while walking (no libcst metadata providers: they
+cost several times the parse). Bindings follow assignment order; a name bound differently on two
+branches becomes unknown, so rules never act on a guess.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from typing import Any
+
+import libcst as cst
+
+from hflint.analyzers.facts import (
+    Arg,
+    AttrUse,
+    CallFact,
+    ClassFact,
+    FunctionFact,
+    ImportFact,
+    Kind,
+    LabelList,
+    ModuleFacts,
+    ObjectFact,
+    SavedPath,
+)
+from hflint.analyzers.objects import classify_call, passthrough_function, passthrough_method
+from hflint.analyzers.values import ClassRef, Const, ObjRef, Value, const_str
+
+_UNBOUND = object()
+Scope = dict[str, Any]  # name -> Value (None = unknown)
+
+
+def canonical(qualname: str) -> str:
+    """Drop transformers' submodule path: `transformers.models.auto.AutoModel.from_pretrained`
+    -> `transformers.AutoModel.from_pretrained` (every public class is exported at the top)."""
+    parts = qualname.split(".")
+    if parts[0] != "transformers" or len(parts) < 3:
+        return qualname
+    for i in range(1, len(parts)):
+        if parts[i][:1].isupper():
+            return "transformers." + ".".join(parts[i:])
+    if parts[-1] in _TOP_LEVEL_FUNCTIONS:
+        return "transformers." + parts[-1]
+    return qualname
+
+
+_TOP_LEVEL_FUNCTIONS = frozenset({"pipeline", "set_seed", "default_data_collator", "get_scheduler"})
+
+
+def _dotted(node: cst.BaseExpression | cst.Attribute | cst.Name) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def _combine(value: Any, *parts: Const) -> Const:
+    for part in parts:
+        if part.overridable:
+            return Const(value, True, part.origin)
+    return Const(value)
+
+
+def _merge(a: Value, b: Value) -> Value:
+    return a if a == b else None
+
+
+class Collector(cst.CSTVisitor):
+    def __init__(self, module: cst.Module) -> None:
+        self.facts = ModuleFacts(module=module)
+        self.module_scope: Scope = {}
+        self.scopes: list[Scope] = [self.module_scope]
+        self.functions: list[FunctionFact] = []
+        self.classes: list[ClassFact] = []
+        self.branch_stack: list[tuple[Scope, Scope | None]] = []
+        self.call_facts: dict[int, CallFact] = {}
+        self.current_statement: cst.CSTNode | None = None
+
+    # ---- scopes and bindings -------------------------------------------------------------
+    @property
+    def scope(self) -> Scope:
+        return self.scopes[-1]
+
+    def lookup(self, name: str) -> Value:
+        for scope in reversed(self.scopes):
+            if name in scope:
+                value: Value = scope[name]
+                return value
+        return None
+
+    def bind(self, name: str, value: Value) -> None:
+        self.scope[name] = value
+        if name in self.facts.imports and len(self.scopes) == 1:
+            # a module-level rebinding shadows the import
+            if not (isinstance(value, ClassRef) and value.qualname == self.facts.imports[name]):
+                del self.facts.imports[name]
+
+    def qualname(self, node: cst.BaseExpression) -> str | None:
+        if isinstance(node, cst.Name):
+            if node.value in self.facts.imports:
+                return self.facts.imports[node.value]
+            bound = self.lookup(node.value)
+            if isinstance(bound, ClassRef):
+                return bound.qualname
+            if node.value in self.facts.classes:
+                return f"<module>.{node.value}"
+            return None
+        if isinstance(node, cst.Attribute):
+            base = self.qualname(node.value)
+            return canonical(f"{base}.{node.attr.value}") if base else None
+        return None
+
+    # ---- branches: snapshot before, merge after ------------------------------------------
+    def _snapshot(self) -> Scope:
+        return dict(self.scope)
+
+    def _merge_into_scope(self, before: Scope, branch_a: Scope, branch_b: Scope | None) -> None:
+        """Join two paths: a name bound on one path only keeps that binding (using it on the
+        other path would be a NameError); a name bound differently on the two paths is unknown."""
+        other = branch_b if branch_b is not None else before
+        merged: Scope = {}
+        for name in set(branch_a) | set(other):
+            a = branch_a.get(name, _UNBOUND)
+            b = other.get(name, _UNBOUND)
+            if a is _UNBOUND:
+                merged[name] = b
+            elif b is _UNBOUND:
+                merged[name] = a
+            else:
+                merged[name] = _merge(a, b)
+        self.scope.clear()
+        self.scope.update(merged)
+
+    def visit_If(self, node: cst.If) -> None:
+        self.branch_stack.append((self._snapshot(), None))
+
+    def leave_If_body(self, node: cst.If) -> None:
+        before, _ = self.branch_stack[-1]
+        self.branch_stack[-1] = (before, self._snapshot())
+        self.scope.clear()
+        self.scope.update(before)
+
+    def leave_If(self, original_node: cst.If) -> None:
+        before, body_state = self.branch_stack.pop()
+        assert body_state is not None
+        if original_node.orelse is None:
+            self._merge_into_scope(before, body_state, None)
+        else:
+            self._merge_into_scope(before, body_state, self._snapshot())
+
+    def _enter_maybe_block(self) -> None:
+        self.branch_stack.append((self._snapshot(), None))
+
+    def _leave_maybe_block(self) -> None:
+        before, _ = self.branch_stack.pop()
+        self._merge_into_scope(before, self._snapshot(), None)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._enter_maybe_block()
+        self._bind_target(node.target, None)
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self._leave_maybe_block()
+
+    def visit_While(self, node: cst.While) -> None:
+        self._enter_maybe_block()
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self._leave_maybe_block()
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self._enter_maybe_block()
+
+    def leave_Try(self, original_node: cst.Try) -> None:
+        self._leave_maybe_block()
+
+    # ---- imports ------------------------------------------------------------------------
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            dotted = _dotted(alias.name)
+            if dotted is None:
+                continue
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+                self.facts.imports[local] = dotted
+            else:
+                local = dotted.split(".")[0]
+                self.facts.imports[local] = local
+            self.scope.pop(local, None)
+            if dotted.split(".")[0] == "transformers":
+                self.facts.mentions_transformers = True
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.relative or node.module is None:
+            return
+        module = _dotted(node.module)
+        if module is None or isinstance(node.names, cst.ImportStar):
+            return
+        top = module.split(".")[0]
+        if top == "transformers":
+            self.facts.mentions_transformers = True
+        for alias in node.names:
+            if not isinstance(alias.name, cst.Name):
+                continue
+            name = alias.name.value
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            qual = canonical(f"{module}.{name}")
+            self.facts.imports[local] = qual
+            self.scope.pop(local, None)
+            if top in ("transformers", "peft", "trl", "evaluate", "datasets"):
+                self.facts.import_facts.append(ImportFact(qual, module, name, alias, node))
+
+    # ---- definitions --------------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        params = [p.name.value for p in node.params.params]
+        params += [p.name.value for p in node.params.kwonly_params]
+        cls = self.classes[-1].name if self.classes and len(self.scopes) == len(self.classes) + 1 else None
+        fn = FunctionFact(node.name.value, node, params, class_name=cls)
+        if cls is not None:
+            self.classes[-1].methods.add(node.name.value)
+        else:
+            self.facts.functions[node.name.value] = fn
+            self.bind(node.name.value, None)
+        self.functions.append(fn)
+        scope: Scope = {}
+        for p in [*node.params.params, *node.params.kwonly_params]:
+            default = self.eval(p.default) if p.default is not None else None
+            if isinstance(default, Const):
+                default = Const(default.value, True, f"default of parameter `{p.name.value}`")
+            scope[p.name.value] = default
+        self.scopes.append(scope)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.scopes.pop()
+        self.functions.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.scopes.append({p.name.value: None for p in node.params.params})
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self.scopes.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        bases = [self.qualname(b.value) or (_dotted(b.value) or "?") for b in node.bases]
+        is_dc = any(
+            (_dotted(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator) or "")
+            .split(".")[-1]
+            == "dataclass"
+            for d in node.decorators
+        )
+        cls = ClassFact(node.name.value, node, bases, is_dataclass=is_dc)
+        self.facts.classes[node.name.value] = cls
+        self.classes.append(cls)
+        self.scopes.append({})
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.scopes.pop()
+        self.classes.pop()
+        self.bind(original_node.name.value, ClassRef(f"<module>.{original_node.name.value}"))
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if self.functions and node.value is not None:
+            self.functions[-1].returns.append(self.eval(node.value))
+            self._note_labels_dict(node.value)
+
+    # ---- statements ---------------------------------------------------------------------
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self.current_statement = node
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        # evaluated in leave (after calls inside the value were collected)
+        pass
+
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        value = self.eval(original_node.value)
+        for target in original_node.targets:
+            self._bind_target(target.target, value, original_node.value)
+
+    def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
+        value = self.eval(original_node.value) if original_node.value is not None else None
+        if self.classes and len(self.scopes) == len(self.classes) + 1 + len(self.functions):
+            self._record_field(original_node)
+        if original_node.value is not None:
+            self._bind_target(original_node.target, value, original_node.value)
+
+    def leave_AugAssign(self, original_node: cst.AugAssign) -> None:
+        self._bind_target(original_node.target, None)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        pass
+
+    def leave_WithItem(self, original_node: cst.WithItem) -> None:
+        if original_node.asname is not None:
+            self._bind_target(original_node.asname.name, None)
+
+    def _bind_target(
+        self, target: cst.BaseExpression, value: Value, value_node: cst.BaseExpression | None = None
+    ) -> None:
+        if isinstance(target, cst.Name):
+            self.bind(target.value, value)
+            call = self.call_facts.get(id(value_node)) if value_node is not None else None
+            if call is not None:
+                call.target = target.value
+            if isinstance(value, Const) and isinstance(value.value, (list, tuple)) and value_node is not None:
+                if "label" in target.value.lower() and value.value and len(value.value) < 10_000:
+                    self.facts.label_lists.append(LabelList(target.value, list(value.value), value_node))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                self._bind_target(el.value, None)
+        elif isinstance(target, cst.Attribute):
+            self._record_attr_write(target, value)
+        elif isinstance(target, cst.Subscript):
+            self._record_subscript_write(target)
+        elif isinstance(target, cst.StarredElement):
+            self._bind_target(target.value, None)
+
+    def _record_attr_write(self, target: cst.Attribute, value: Value) -> None:
+        path: list[str] = [target.attr.value]
+        base: cst.BaseExpression = target.value
+        while isinstance(base, cst.Attribute):
+            path.insert(0, base.attr.value)
+            base = base.value
+        recv = self.eval(base)
+        if isinstance(recv, ObjRef):
+            self.facts.attr_uses.append(
+                AttrUse(recv.obj, tuple(path), target, value, True, self.current_statement)
+            )
+
+    def _record_subscript_write(self, target: cst.Subscript) -> None:
+        for el in target.slice:
+            if isinstance(el.slice, cst.Index) and const_str(self.eval(el.slice.value)) == "labels":
+                self.facts.labels_evidence.append(target)
+
+    def _note_labels_dict(self, node: cst.BaseExpression) -> None:
+        if isinstance(node, cst.Dict):
+            for el in node.elements:
+                if isinstance(el, cst.DictElement) and const_str(self.eval(el.key)) == "labels":
+                    self.facts.labels_evidence.append(el.key)
+
+    def _record_field(self, node: cst.AnnAssign) -> None:
+        cls = self.classes[-1]
+        if not isinstance(node.target, cst.Name) or node.value is None:
+            return
+        default: Value = None
+        val = node.value
+        if isinstance(val, cst.Call) and (_dotted(val.func) or "").split(".")[-1] == "field":
+            for a in val.args:
+                if a.keyword is not None and a.keyword.value == "default":
+                    default = self.eval(a.value)
+        else:
+            default = self.eval(val)
+        if isinstance(default, Const) and cls.is_dataclass:
+            name = node.target.value
+            const = Const(default.value, True, f"default of dataclass field `{cls.name}.{name}`")
+            cls.field_defaults[name] = const
+            self.facts.cli_defaults.setdefault(name, const)
+
+    # ---- expressions --------------------------------------------------------------------
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        try:
+            value = node.evaluated_value
+        except Exception:
+            return
+        if isinstance(value, str) and len(value) < 200:
+            self.facts.strings.add(value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        recv = self.eval(node.value) if isinstance(node.value, cst.Name) else None
+        if isinstance(recv, ObjRef):
+            self.facts.attr_uses.append(AttrUse(recv.obj, (node.attr.value,), node))
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        self._collect_call(original_node)
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        pass
+
+    def _collect_call(self, node: cst.Call) -> CallFact:
+        func = node.func
+        method: str | None = None
+        receiver: Value = None
+        qual = self.qualname(func)
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if qual is None:
+                receiver = self.eval(func.value)
+        elif isinstance(func, cst.Name) and qual is None and func.value in self.facts.functions:
+            qual = f"<module>.{func.value}"
+        args: list[Arg] = []
+        kwargs: dict[str, Arg] = {}
+        star = False
+        for a in node.args:
+            if a.star == "**":
+                star = True
+                continue
+            if a.star == "*":
+                star = True
+                continue
+            value = self.eval(a.value)
+            if a.keyword is not None:
+                kwargs[a.keyword.value] = Arg(value, a)
+            else:
+                args.append(Arg(value, a))
+        fn = self.functions[-1] if self.functions else None
+        call = CallFact(node, qual, method, receiver, args, kwargs, star, fn)
+        self.call_facts[id(node)] = call
+        self.facts.calls.append(call)
+        if fn is not None:
+            fn.calls.append(call)
+        self._after_call(call)
+        return call
+
+    def _after_call(self, call: CallFact) -> None:
+        if call.method == "add_argument":
+            self._record_cli_default(call)
+        if call.kwargs.get("text_target") is not None:
+            self.facts.labels_evidence.append(call.node)
+        if call.method in ("save_pretrained", "save_model"):
+            self._record_save(call)
+        made = classify_call(call, self.facts)
+        if made is not None:
+            self._link_saved(made)
+            self.facts.objects.append(made)
+            self.call_values[id(call.node)] = ObjRef(made)
+        if call.qualname is not None and call.qualname.endswith("ClassLabel"):
+            names = call.kwargs.get("names")
+            if names is not None and isinstance(names.value, Const) and isinstance(names.value.value, list):
+                self.facts.label_lists.append(LabelList("ClassLabel", names.value.value, call.node))
+
+    call_values: dict[int, Value]
+
+    def _record_cli_default(self, call: CallFact) -> None:
+        dest = const_str(call.kwargs["dest"].value) if "dest" in call.kwargs else None
+        if dest is None:
+            for a in call.args:
+                flag = const_str(a.value)
+                if flag is not None and flag.startswith("--"):
+                    dest = flag[2:].replace("-", "_")
+                    break
+        default = call.kwargs.get("default")
+        if dest and default is not None and isinstance(default.value, Const):
+            self.facts.cli_defaults[dest] = Const(
+                default.value.value, True, f"argparse default of `--{dest}`"
+            )
+
+    def _record_save(self, call: CallFact) -> None:
+        target = call.receiver.obj if isinstance(call.receiver, ObjRef) else None
+        path_arg = call.arg(0, "save_directory") or call.arg(0, "output_dir")
+        path = const_str(path_arg.value) if path_arg is not None else None
+        if target is None or path is None:
+            return
+        if target.kind is Kind.TRAINER:
+            model = target.call.kwargs.get("model") or (target.call.args[0] if target.call.args else None)
+            if model is None or not isinstance(model.value, ObjRef):
+                return
+            target = model.value.obj
+        self.facts.saved_paths.append(SavedPath(target, os.path.normpath(path), call))
+
+    def _link_saved(self, obj: ObjectFact) -> None:
+        path = const_str(obj.checkpoint)
+        if path is None:
+            return
+        norm = os.path.normpath(path)
+        for saved in reversed(self.facts.saved_paths):
+            if saved.path == norm and saved.obj.kind is obj.kind:
+                obj.saved_from = saved.obj
+                return
+
+    def eval(self, node: cst.BaseExpression | None) -> Value:
+        if node is None:
+            return None
+        try:
+            return self._eval(node)
+        except (ValueError, TypeError, SyntaxError, OverflowError, MemoryError, RecursionError):
+            return None
+
+    def _eval(self, node: cst.BaseExpression) -> Value:
+        if isinstance(node, cst.SimpleString):
+            return Const(node.evaluated_value)
+        if isinstance(node, (cst.Integer, cst.Float)):
+            return Const(ast.literal_eval(node.value))
+        if isinstance(node, cst.Name):
+            if node.value in ("True", "False", "None"):
+                return Const({"True": True, "False": False, "None": None}[node.value])
+            if node.value in self.facts.imports:
+                return ClassRef(self.facts.imports[node.value])
+            return self.lookup(node.value)
+        if isinstance(node, cst.Call):
+            value = self.call_values.get(id(node))
+            if value is not None:
+                return value
+            return self._eval_call(node)
+        if isinstance(node, cst.ConcatenatedString):
+            left, right = self._eval(node.left), self._eval(node.right)
+            if isinstance(left, Const) and isinstance(right, Const):
+                return _combine(str(left.value) + str(right.value), left, right)
+            return None
+        if isinstance(node, cst.FormattedString):
+            return self._eval_fstring(node)
+        if isinstance(node, cst.BinaryOperation):
+            return self._eval_binop(node)
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+            inner = self._eval(node.expression)
+            if isinstance(inner, Const) and isinstance(inner.value, (int, float)):
+                return Const(-inner.value, inner.overridable)
+            return None
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            items = []
+            over = False
+            for el in node.elements:
+                if isinstance(el, cst.StarredElement):
+                    return None
+                v = self._eval(el.value)
+                if not isinstance(v, Const):
+                    return None
+                items.append(v.value)
+                over = over or v.overridable
+            return Const(tuple(items) if isinstance(node, cst.Tuple) else items, over)
+        if isinstance(node, cst.Dict):
+            out: dict[Any, Any] = {}
+            for el in node.elements:
+                if not isinstance(el, cst.DictElement):
+                    return None
+                k, v = self._eval(el.key), self._eval(el.value)
+                if not isinstance(k, Const) or not isinstance(v, Const):
+                    return None
+                out[k.value] = v.value
+            return Const(out)
+        if isinstance(node, cst.Attribute):
+            return self._eval_attribute(node)
+        if isinstance(node, cst.Subscript):
+            return self._eval_subscript(node)
+        if isinstance(node, (cst.DictComp, cst.ListComp)):
+            return self._eval_comprehension(node)
+        return None
+
+    def _eval_call(self, node: cst.Call) -> Value:
+        name = _dotted(node.func)
+        args = [self._eval(a.value) for a in node.args if a.keyword is None and not a.star]
+        if name in ("os.path.join", "posixpath.join") and args and all(isinstance(a, Const) for a in args):
+            parts = [str(a.value) for a in args if isinstance(a, Const)]
+            return Const(os.path.join(*parts), any(a.overridable for a in args if isinstance(a, Const)))
+        if name in ("str", "int", "len", "list", "dict", "enumerate") and len(args) == 1:
+            a = args[0]
+            if isinstance(a, Const):
+                if name == "str":
+                    return Const(str(a.value), a.overridable)
+                if name == "int":
+                    return Const(int(a.value), a.overridable)
+                if name == "len" and isinstance(a.value, (list, tuple, dict, str)):
+                    return Const(len(a.value), a.overridable)
+                if name == "list" and isinstance(a.value, (list, tuple)):
+                    return Const(list(a.value), a.overridable)
+                if name == "dict" and isinstance(a.value, dict):
+                    return Const(dict(a.value), a.overridable)
+                if name == "dict" and isinstance(a.value, list) and all(
+                    isinstance(p, tuple) and len(p) == 2 for p in a.value
+                ):
+                    return Const(dict(a.value), a.overridable)
+                if name == "enumerate" and isinstance(a.value, (list, tuple)):
+                    return Const(list(enumerate(a.value)), a.overridable)
+        if isinstance(node.func, cst.Name) and node.func.value in self.facts.functions:
+            fn = self.facts.functions[node.func.value]
+            objs = [r for r in fn.returns if isinstance(r, ObjRef)]
+            if objs and len(objs) == len(fn.returns) and all(o.obj is objs[0].obj for o in objs):
+                return objs[0]
+        qual = self.qualname(node.func)
+        if qual is not None and passthrough_function(qual) and node.args:
+            first = self._eval(node.args[0].value)
+            if isinstance(first, ObjRef):
+                return first
+        if isinstance(node.func, cst.Attribute) and passthrough_method(node.func.attr.value):
+            recv = self._eval(node.func.value)
+            if isinstance(recv, ObjRef):
+                return recv
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "items" and not node.args:
+            recv = self._eval(node.func.value)
+            if isinstance(recv, Const) and isinstance(recv.value, dict):
+                return Const(list(recv.value.items()), recv.overridable)
+        return None
+
+    def _eval_fstring(self, node: cst.FormattedString) -> Value:
+        parts: list[str] = []
+        over, origin = False, ""
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                parts.append(part.value)
+            elif isinstance(part, cst.FormattedStringExpression):
+                if part.format_spec is not None or part.conversion is not None:
+                    return None
+                v = self._eval(part.expression)
+                if not isinstance(v, Const) or not isinstance(v.value, (str, int)):
+                    return None
+                parts.append(str(v.value))
+                if v.overridable and not over:
+                    over, origin = True, v.origin
+        return Const("".join(parts), over, origin)
+
+    def _eval_binop(self, node: cst.BinaryOperation) -> Value:
+        left, right = self._eval(node.left), self._eval(node.right)
+        if not isinstance(left, Const) or not isinstance(right, Const):
+            return None
+        lv, rv = left.value, right.value
+        if isinstance(node.operator, cst.Add):
+            if isinstance(lv, str) and isinstance(rv, str):
+                return _combine(lv + rv, left, right)
+            if isinstance(lv, (int, float)) and isinstance(rv, (int, float)):
+                return _combine(lv + rv, left, right)
+            if isinstance(lv, list) and isinstance(rv, list):
+                return _combine(lv + rv, left, right)
+        if isinstance(node.operator, cst.Subtract) and isinstance(lv, int) and isinstance(rv, int):
+            return _combine(lv - rv, left, right)
+        if isinstance(node.operator, cst.Multiply) and isinstance(lv, int) and isinstance(rv, int):
+            if abs(lv) < 1_000_000 and abs(rv) < 1_000_000:
+                return _combine(lv * rv, left, right)
+        return None
+
+    def _eval_attribute(self, node: cst.Attribute) -> Value:
+        base = node.value
+        attr = node.attr.value
+        base_val = self._eval(base)
+        if isinstance(base_val, ClassRef):
+            return ClassRef(canonical(f"{base_val.qualname}.{attr}"))
+        if isinstance(base_val, ObjRef):
+            return None
+        if isinstance(base, cst.Name) and base_val is None and attr in self.facts.cli_defaults:
+            return self.facts.cli_defaults[attr]
+        return None
+
+    def _eval_subscript(self, node: cst.Subscript) -> Value:
+        base = self._eval(node.value)
+        if not isinstance(base, Const) or len(node.slice) != 1:
+            return None
+        sl = node.slice[0].slice
+        if not isinstance(sl, cst.Index):
+            return None
+        key = self._eval(sl.value)
+        if not isinstance(key, Const):
+            return None
+        try:
+            return Const(base.value[key.value], base.overridable)
+        except (KeyError, IndexError, TypeError):
+            return None
+
+    def _eval_comprehension(self, node: cst.DictComp | cst.ListComp) -> Value:
+        # `{i: l for i, l in enumerate(labels)}` and `{l: i for i, l in enumerate(labels)}`
+        comp = node.for_in
+        if comp.inner_for_in is not None or comp.ifs:
+            return None
+        iterable = self._eval(comp.iter)
+        if not isinstance(iterable, Const) or not isinstance(iterable.value, (list, tuple)):
+            return None
+        if len(iterable.value) > 10_000:
+            return None
+        names: list[str]
+        if isinstance(comp.target, cst.Name):
+            names = [comp.target.value]
+        elif isinstance(comp.target, cst.Tuple) and all(isinstance(e.value, cst.Name) for e in comp.target.elements):
+            names = [e.value.value for e in comp.target.elements if isinstance(e.value, cst.Name)]
+        else:
+            return None
+        results: list[Any] = []
+        for item in iterable.value:
+            if len(names) == 1:
+                binding = {names[0]: Const(item)}
+            elif isinstance(item, (tuple, list)) and len(item) == len(names):
+                binding = {n: Const(v) for n, v in zip(names, item, strict=True)}
+            else:
+                return None
+            self.scopes.append(binding)
+            try:
+                if isinstance(node, cst.DictComp):
+                    k, v = self._eval(node.key), self._eval(node.value)
+                    if not isinstance(k, Const) or not isinstance(v, Const):
+                        return None
+                    results.append((k.value, v.value))
+                else:
+                    v = self._eval(node.elt)
+                    if not isinstance(v, Const):
+                        return None
+                    results.append(v.value)
+            finally:
+                self.scopes.pop()
+        if isinstance(node, cst.DictComp):
+            return Const(dict(results), iterable.overridable)
+        return Const(results, iterable.overridable)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if self.functions:
+            self.functions[-1].names_read.add(node.value)
+
+
+def collect(module: cst.Module) -> ModuleFacts:
+    collector = Collector(module)
+    collector.call_values = {}
+    module.visit(collector)
+    return collector.facts

@@ -1,0 +1,129 @@
+"""The engine: text -> parse once -> facts -> rules -> findings. Every front-end calls this."""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+
+from hflint.analyzers.checkpoints import CheckpointResolver
+from hflint.analyzers.collector import collect
+from hflint.analyzers.findings import Finding, Position, Range, Severity
+from hflint.analyzers.knowledge import Knowledge, load_knowledge
+from hflint.analyzers.settings import Settings
+from hflint.rules.context import Lookup
+from hflint.analyzers.source import SourceText
+
+SYNTAX_ERROR_CODE = "HF001"
+SYNTAX_ERROR_NAME = "syntax-error"
+
+# A file that never names one of these cannot use transformers: skip it without parsing.
+_RELEVANT = re.compile(r"transformers|from_pretrained|pipeline|Trainer|peft|AutoModel")
+
+
+def is_relevant(text: str) -> bool:
+    return _RELEVANT.search(text) is not None
+
+
+def syntax_error_finding(error: cst.ParserSyntaxError, source: SourceText) -> Finding:
+    line = max(1, min(error.raw_line, source.line_count))
+    column = max(0, error.raw_column)
+    message = error.message.strip().splitlines()[0] if error.message else "invalid syntax"
+    return Finding(
+        code=SYNTAX_ERROR_CODE,
+        name=SYNTAX_ERROR_NAME,
+        severity=Severity.ERROR,
+        message=f"SyntaxError: {message}. hflint checks this file once it parses.",
+        range=Range(Position(line, column), Position(line, column + 1)),
+    )
+
+
+def _syntax_check_only(text: str, source: SourceText, settings: Settings) -> list[Finding]:
+    """Files that cannot use transformers get only the cheap syntax check of `ast`."""
+    try:
+        ast.parse(text)
+    except SyntaxError as error:
+        if not settings.is_enabled(SYNTAX_ERROR_CODE):
+            return []
+        line = max(1, min(error.lineno or 1, source.line_count))
+        column = max(0, (error.offset or 1) - 1)
+        return [
+            Finding(
+                code=SYNTAX_ERROR_CODE,
+                name=SYNTAX_ERROR_NAME,
+                severity=Severity.ERROR,
+                message=f"SyntaxError: {error.msg}. hflint checks this file once it parses.",
+                range=Range(Position(line, column), Position(line, column + 1)),
+            )
+        ]
+    except (ValueError, RecursionError, MemoryError):
+        return []
+    return []
+
+
+@dataclass
+class Analysis:
+    findings: list[Finding]
+    # checkpoint lookups the rules made: a cached result is valid only while these answer the same
+    lookups: list[Lookup] = field(default_factory=list)
+
+
+def check_source(
+    text: str,
+    *,
+    path: Path | None = None,
+    settings: Settings | None = None,
+    resolver: CheckpointResolver | None = None,
+    knowledge: Callable[[], Knowledge] = load_knowledge,
+) -> list[Finding]:
+    """Findings for one module's text, before suppressions (see suppression.py)."""
+    return analyze_source(
+        text, path=path, settings=settings, resolver=resolver, knowledge=knowledge
+    ).findings
+
+
+def analyze_source(
+    text: str,
+    *,
+    path: Path | None = None,
+    settings: Settings | None = None,
+    resolver: CheckpointResolver | None = None,
+    knowledge: Callable[[], Knowledge] = load_knowledge,
+) -> Analysis:
+    from hflint.rules.context import RuleContext
+    from hflint.rules.registry import all_rules
+
+    settings = settings or Settings()
+    source = SourceText(text)
+    if not is_relevant(text):
+        return Analysis(_syntax_check_only(text, source, settings))
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        if settings.is_enabled(SYNTAX_ERROR_CODE):
+            return Analysis([syntax_error_finding(error, source)])
+        return Analysis([])
+    except (RecursionError, MemoryError):
+        return Analysis([])
+    facts = collect(module)
+    resolver = resolver or CheckpointResolver(online=settings.online, hub_timeout=settings.hub_timeout)
+    ctx = RuleContext(facts, source, path, settings, knowledge, resolver)
+    findings: list[Finding] = []
+    for rule in all_rules():
+        if not settings.is_enabled(rule.code):
+            continue
+        try:
+            for finding in rule.check(ctx):
+                severity = settings.severity_for(finding.code, finding.severity)
+                findings.append(finding.with_severity(severity))
+        except Exception:
+            # One broken rule must not cost the user the other findings.
+            print(f"hflint: rule {rule.code} failed on {path}:\n{traceback.format_exc()}", file=sys.stderr)
+    findings.sort(key=lambda f: (f.range.start, f.code))
+    return Analysis(findings, ctx.lookups)

@@ -1,0 +1,180 @@
+"""Usage facts: what one traversal of a module learns, each fact holding its syntax node.
+
+Rules read these facts; they never walk the syntax tree themselves.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from hflint.analyzers.values import Const, Value
+
+
+class Kind(enum.Enum):
+    MODEL = "model"
+    TOKENIZER = "tokenizer"
+    CONFIG = "config"
+    PROCESSOR = "processor"
+    GENERATION_CONFIG = "generation config"
+    TRAINER = "trainer"
+    TRAINING_ARGS = "training arguments"
+    COLLATOR = "data collator"
+    PIPELINE = "pipeline"
+    METRIC = "metric"
+
+
+@dataclass(eq=False, repr=False)
+class Arg:
+    value: Value
+    node: cst.Arg
+
+    @property
+    def expr(self) -> cst.BaseExpression:
+        return self.node.value
+
+
+@dataclass(eq=False, repr=False)
+class CallFact:
+    node: cst.Call
+    qualname: str | None  # resolved callee, e.g. "transformers.AutoModel.from_pretrained"
+    method: str | None  # attribute name when the callee is `<expr>.<method>`
+    receiver: Value  # value of `<expr>` for method calls
+    args: list[Arg]
+    kwargs: dict[str, Arg]
+    has_star_kwargs: bool
+    function: FunctionFact | None  # enclosing function, None at module level
+    target: str | None = None  # the name the result is assigned to, if any
+
+    def kw(self, name: str) -> Arg | None:
+        return self.kwargs.get(name)
+
+    def __repr__(self) -> str:
+        return f"CallFact({self.qualname or self.method}, kwargs={list(self.kwargs)})"
+
+    def arg(self, index: int, name: str | None = None) -> Arg | None:
+        """Positional argument `index`, or the keyword `name`."""
+        if name is not None and name in self.kwargs:
+            return self.kwargs[name]
+        return self.args[index] if index < len(self.args) else None
+
+
+@dataclass(eq=False, repr=False)
+class ObjectFact:
+    """An object made by a transformers (or PEFT) call: a model, tokenizer, trainer, ..."""
+
+    kind: Kind
+    call: CallFact
+    class_name: str  # short class or function name: AutoModelForCausalLM, Trainer, pipeline
+    qualname: str  # fully qualified callee class/function
+    method: str | None  # from_pretrained / from_config / None for a constructor call
+    checkpoint: Value = None  # checkpoint argument (or pipeline model=)
+    base: ObjectFact | None = None  # the wrapped model of a PEFT wrapper
+    saved_from: ObjectFact | None = None  # reloaded from a path this file saved it to
+    user_class: ClassFact | None = None  # a subclass defined in this module
+
+    @property
+    def node(self) -> cst.Call:
+        return self.call.node
+
+    def __repr__(self) -> str:
+        return f"ObjectFact({self.kind.value}, {self.class_name}.{self.method}, {self.checkpoint!r})"
+
+    def kw(self, name: str) -> Arg | None:
+        return self.call.kwargs.get(name)
+
+
+@dataclass(eq=False, repr=False)
+class ImportFact:
+    qualname: str  # canonical, e.g. transformers.AutoModel
+    module: str  # the module as written, e.g. transformers.models.auto
+    name: str  # imported name as written
+    alias: cst.ImportAlias
+    statement: cst.Import | cst.ImportFrom
+
+
+@dataclass(eq=False, repr=False)
+class AttrUse:
+    """`<receiver>.<attr>` read or written on a tracked object."""
+
+    obj: ObjectFact
+    path: tuple[str, ...]  # e.g. ("config", "pad_token_id")
+    node: cst.Attribute
+    value: Value = None  # assigned value for writes
+    is_write: bool = False
+    statement: cst.CSTNode | None = None
+
+
+@dataclass(eq=False, repr=False)
+class FunctionFact:
+    name: str
+    node: cst.FunctionDef
+    params: list[str]
+    calls: list[CallFact] = field(default_factory=list)
+    names_read: set[str] = field(default_factory=set)
+    returns: list[Value] = field(default_factory=list)
+    class_name: str | None = None  # enclosing class for methods
+
+
+@dataclass(eq=False, repr=False)
+class ClassFact:
+    name: str
+    node: cst.ClassDef
+    bases: list[str]  # qualified names where resolvable, else the written name
+    methods: set[str] = field(default_factory=set)
+    field_defaults: dict[str, Const] = field(default_factory=dict)
+    is_dataclass: bool = False
+
+
+@dataclass(eq=False, repr=False)
+class SavedPath:
+    obj: ObjectFact
+    path: str
+    call: CallFact
+
+
+@dataclass(eq=False, repr=False)
+class LabelList:
+    """A literal list of class labels (`labels = ["neg", "pos"]`, `ClassLabel(names=[...])`)."""
+
+    name: str
+    labels: list[object]
+    node: cst.CSTNode
+
+
+@dataclass
+class ModuleFacts:
+    module: cst.Module
+    imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified name
+    import_facts: list[ImportFact] = field(default_factory=list)
+    calls: list[CallFact] = field(default_factory=list)
+    objects: list[ObjectFact] = field(default_factory=list)
+    attr_uses: list[AttrUse] = field(default_factory=list)
+    functions: dict[str, FunctionFact] = field(default_factory=dict)
+    classes: dict[str, ClassFact] = field(default_factory=dict)
+    saved_paths: list[SavedPath] = field(default_factory=list)
+    label_lists: list[LabelList] = field(default_factory=list)
+    labels_evidence: list[cst.CSTNode] = field(default_factory=list)  # code that makes `labels`
+    cli_defaults: dict[str, Const] = field(default_factory=dict)  # argparse/dataclass defaults
+    strings: set[str] = field(default_factory=set)  # every string literal, for cheap context hints
+    mentions_transformers: bool = False
+
+    def objects_of(self, kind: Kind) -> list[ObjectFact]:
+        return [o for o in self.objects if o.kind is kind]
+
+    def method_calls(self, obj: ObjectFact, method: str | None = None) -> list[CallFact]:
+        """Calls `<x>.<method>(...)` whose receiver is `obj` (or a wrapper of it)."""
+        out = []
+        for call in self.calls:
+            if call.method is None or (method is not None and call.method != method):
+                continue
+            recv = call.receiver
+            target = getattr(recv, "obj", None)
+            while target is not None:
+                if target is obj:
+                    out.append(call)
+                    break
+                target = target.base
+        return out

@@ -1,0 +1,70 @@
+"""Source text with a line index: converts between offsets and (line, column) positions."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from hflint.analyzers.findings import Edit, Position, Range
+
+
+@dataclass
+class SourceText:
+    text: str
+    _line_starts: list[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        starts = [0]
+        text = self.text
+        i = text.find("\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = text.find("\n", i + 1)
+        self._line_starts = starts
+
+    @property
+    def line_count(self) -> int:
+        return len(self._line_starts)
+
+    def line(self, line: int) -> str:
+        """The text of a 1-based line, without its line break."""
+        if line < 1 or line > len(self._line_starts):
+            return ""
+        start = self._line_starts[line - 1]
+        end = self._line_starts[line] if line < len(self._line_starts) else len(self.text)
+        return self.text[start:end].rstrip("\r\n")
+
+    def offset(self, pos: Position) -> int:
+        if pos.line > len(self._line_starts):
+            return len(self.text)
+        return min(self._line_starts[max(pos.line, 1) - 1] + pos.column, len(self.text))
+
+    def position(self, offset: int) -> Position:
+        line = bisect.bisect_right(self._line_starts, offset)
+        return Position(line, offset - self._line_starts[line - 1])
+
+    def slice(self, rng: Range) -> str:
+        return self.text[self.offset(rng.start) : self.offset(rng.end)]
+
+
+class OverlappingEditsError(ValueError):
+    pass
+
+
+def apply_edits(text: str, edits: list[Edit]) -> str:
+    """Apply non-overlapping edits; raises OverlappingEditsError when two overlap."""
+    src = SourceText(text)
+    spans = sorted(
+        ((src.offset(e.range.start), src.offset(e.range.end), e.content) for e in edits),
+        key=lambda s: (s[0], s[1]),
+    )
+    out: list[str] = []
+    cursor = 0
+    for start, end, content in spans:
+        if start < cursor:
+            raise OverlappingEditsError(f"edit at offset {start} overlaps an earlier edit")
+        out.append(text[cursor:start])
+        out.append(content)
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)

@@ -1,0 +1,271 @@
+"""What a rule gets: the facts, lazy knowledge and checkpoint lookups, and edit builders.
+
+Positions are computed only when a rule reports something: resolving libcst's PositionProvider
+over every tree would cost several times the parse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from hflint.analyzers.checkpoints import CheckpointFacts, CheckpointResolver
+from hflint.analyzers.facts import Kind, ModuleFacts, ObjectFact
+from hflint.analyzers.findings import (
+    Applicability,
+    Edit,
+    Finding,
+    Fix,
+    Position,
+    Range,
+    Related,
+    Severity,
+)
+from hflint.analyzers.knowledge import Knowledge
+from hflint.analyzers.settings import Settings
+from hflint.analyzers.source import SourceText
+from hflint.analyzers.values import Const, ObjRef, Value, const_str
+from hflint.rules.base import Rule
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A checkpoint argument resolved to facts, with what was assumed to get there."""
+
+    name: str
+    facts: CheckpointFacts
+    assumed: str = ""  # e.g. "the argparse default of `--model`": the command line may differ
+    via_save: bool = False  # reloaded from a folder this file saved the model to
+
+    @property
+    def certain(self) -> bool:
+        return not self.assumed
+
+    def describe(self) -> str:
+        where = {
+            "local": f"its config.json in {self.facts.location}",
+            "cache": "the Hugging Face cache",
+            "hub": "the Hub",
+            "bundled": "hflint's table of well-known checkpoints",
+        }[self.facts.source]
+        text = f"`{self.name}` (model_type `{self.facts.model_type}`, per {where})"
+        if self.assumed:
+            text += f", assuming {self.assumed}"
+        return text
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """One checkpoint lookup and a digest of its answer (for result caching)."""
+
+    name: str
+    revision: str | None
+    subfolder: str | None
+    file_dir: str | None
+    digest: str
+
+
+def facts_digest(facts: CheckpointFacts | None) -> str:
+    if facts is None:
+        return "none"
+    return hashlib.sha256(repr(facts).encode()).hexdigest()[:16]
+
+
+class RuleContext:
+    def __init__(
+        self,
+        facts: ModuleFacts,
+        source: SourceText,
+        path: Path | None,
+        settings: Settings,
+        knowledge: Callable[[], Knowledge],
+        resolver: CheckpointResolver,
+    ) -> None:
+        self.facts = facts
+        self.source = source
+        self.path = path
+        self.settings = settings
+        self._knowledge = knowledge
+        self.resolver = resolver
+        self._positions: object | None = None
+        self.lookups: list[Lookup] = []
+
+    @cached_property
+    def knowledge(self) -> Knowledge:
+        return self._knowledge()
+
+    @property
+    def module(self) -> cst.Module:
+        return self.facts.module
+
+    # ---- positions ----------------------------------------------------------------------
+    def range(self, node: cst.CSTNode) -> Range:
+        if self._positions is None:
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._positions = wrapper.resolve(PositionProvider)
+        code_range = self._positions[node]  # type: ignore[index]
+        return Range(
+            Position(code_range.start.line, code_range.start.column),
+            Position(code_range.end.line, code_range.end.column),
+        )
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+    # ---- findings -----------------------------------------------------------------------
+    def report(
+        self,
+        rule: Rule,
+        node: cst.CSTNode,
+        message: str,
+        *,
+        fix: Fix | None = None,
+        related: Sequence[Related] = (),
+        severity: Severity | None = None,
+    ) -> Finding:
+        return Finding(
+            code=rule.code,
+            name=rule.name,
+            severity=severity or rule.severity,
+            message=message,
+            range=self.range(node),
+            fix=fix,
+            related=tuple(related),
+            url=rule.url(),
+            deprecated=rule.deprecated_api,
+        )
+
+    def loaded_here(self, obj: ObjectFact, what: str | None = None) -> Related:
+        label = what or f"{obj.kind.value} created here ({obj.class_name})"
+        return Related(label, self.range(obj.node))
+
+    # ---- checkpoints --------------------------------------------------------------------
+    def checkpoint(self, obj: ObjectFact) -> Checkpoint | None:
+        """Facts of the checkpoint `obj` was loaded from; None when unknown (stay silent)."""
+        if obj.saved_from is not None:
+            inner = self.checkpoint(obj.saved_from)
+            if inner is None:
+                return None
+            return Checkpoint(inner.name, inner.facts, inner.assumed, via_save=True)
+        if obj.base is not None and obj.checkpoint is None:
+            return self.checkpoint(obj.base)
+        return self.checkpoint_of_value(obj.checkpoint, obj)
+
+    def checkpoint_of_value(self, value: Value, obj: ObjectFact | None = None) -> Checkpoint | None:
+        if isinstance(value, ObjRef):
+            return self.checkpoint(value.obj)
+        name = const_str(value)
+        if not name or len(name) > 300 or "\n" in name:
+            return None
+        revision = subfolder = None
+        if obj is not None:
+            revision = const_str(obj.kw("revision").value) if obj.kw("revision") else None
+            subfolder = const_str(obj.kw("subfolder").value) if obj.kw("subfolder") else None
+        file_dir = self.path.parent if self.path is not None else None
+        try:
+            facts = self.resolver.lookup(name, revision=revision, subfolder=subfolder, file_dir=file_dir)
+        except Exception:
+            facts = None
+        self.lookups.append(
+            Lookup(name, revision, subfolder, str(file_dir) if file_dir else None, facts_digest(facts))
+        )
+        if facts is None:
+            return None
+        assumed = value.origin or "a default" if isinstance(value, Const) and value.overridable else ""
+        return Checkpoint(name, facts, assumed)
+
+    # ---- edits --------------------------------------------------------------------------
+    def replace(self, node: cst.CSTNode, content: str) -> Edit:
+        return Edit(self.range(node), content)
+
+    def insert_after(self, node: cst.CSTNode, content: str) -> Edit:
+        end = self.range(node).end
+        return Edit(Range(end, end), content)
+
+    def insert_before(self, node: cst.CSTNode, content: str) -> Edit:
+        start = self.range(node).start
+        return Edit(Range(start, start), content)
+
+    def add_kwarg(self, call: cst.Call, text: str) -> Edit:
+        """Append `text` (e.g. `mlm=False`) as the last argument of `call`."""
+        if not call.args:
+            end = self.range(call).end
+            inside = Position(end.line, end.column - 1)
+            return Edit(Range(inside, inside), text)
+        return self.insert_after(call.args[-1].value, f", {text}")
+
+    def rewrite_call(self, call: cst.Call, new_call: cst.Call) -> Edit:
+        return Edit(self.range(call), self.module.code_for_node(new_call))
+
+    def remove_arg(self, call: cst.Call, arg: cst.Arg) -> Edit:
+        """Remove one argument, keeping the rest of the call (and its comments) as written."""
+        kept = [a for a in call.args if a is not arg]
+        if kept and arg is call.args[-1]:
+            kept[-1] = kept[-1].with_changes(comma=arg.comma)
+        return self.rewrite_call(call, call.with_changes(args=kept))
+
+    def rename_kwarg(self, arg: cst.Arg, new_name: str) -> Edit:
+        assert arg.keyword is not None
+        return self.replace(arg.keyword, new_name)
+
+    def fix(self, message: str, edits: Sequence[Edit | None], safe: bool) -> Fix:
+        return Fix(
+            Applicability.SAFE if safe else Applicability.UNSAFE,
+            message,
+            tuple(e for e in edits if e is not None),
+        )
+
+    def name_for(self, qualname: str, like: cst.BaseExpression | None = None) -> tuple[str, Edit | None]:
+        """How to spell `transformers.X` here, and the import edit needed (if any).
+
+        `like` is the expression being replaced: `T.Trainer` becomes `T.Seq2SeqTrainer`.
+        """
+        module, _, short = qualname.rpartition(".")
+        for local, qual in self.facts.imports.items():
+            if qual == qualname:
+                return local, None
+        if isinstance(like, cst.Attribute):
+            return f"{self.code(like.value)}.{short}", None
+        for local, qual in self.facts.imports.items():
+            if qual == module and local != module:
+                return f"{local}.{short}", None
+        return short, self.import_edit(module, short)
+
+    def import_edit(self, module: str, name: str) -> Edit | None:
+        body = self.module.body
+        for stmt in body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                if (
+                    isinstance(small, cst.ImportFrom)
+                    and not small.relative
+                    and small.module is not None
+                    and self.code(small.module) == module
+                    and not isinstance(small.names, cst.ImportStar)
+                ):
+                    names = list(small.names)
+                    if any(isinstance(a.name, cst.Name) and a.name.value == name and a.asname is None for a in names):
+                        return None
+                    return self.insert_after(names[-1].name if names[-1].asname is None else names[-1], f", {name}")
+        last_import: cst.CSTNode | None = None
+        for stmt in body:
+            if isinstance(stmt, cst.SimpleStatementLine) and any(
+                isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
+            ):
+                last_import = stmt
+        line = f"from {module} import {name}\n"
+        if last_import is not None:
+            end = self.range(last_import).end
+            return Edit(Range(Position(end.line + 1, 0), Position(end.line + 1, 0)), line)
+        return Edit(Range(Position(1, 0), Position(1, 0)), line)
+
+    # ---- small queries ------------------------------------------------------------------
+    def objects(self, kind: Kind) -> list[ObjectFact]:
+        return self.facts.objects_of(kind)
