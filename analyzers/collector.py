@@ -13,6 +13,7 @@ from typing import Any
 
 import libcst as cst
 
+from hflint.analyzers.crossmodule import HelperResolver
 from hflint.analyzers.facts import (
     Arg,
     AttrUse,
@@ -265,7 +266,8 @@ class Collector(cst.CSTVisitor):
         self.classes.pop()
         self.bind(original_node.name.value, ClassRef(f"<module>.{original_node.name.value}"))
 
-    def visit_Return(self, node: cst.Return) -> None:
+    def leave_Return(self, original_node: cst.Return) -> None:
+        node = original_node
         if self.functions and node.value is not None:
             self.functions[-1].returns.append(self.eval(node.value))
             self._note_labels_dict(node.value)
@@ -310,11 +312,15 @@ class Collector(cst.CSTVisitor):
                 call.target = target.value
             if isinstance(value, Const) and isinstance(value.value, (list, tuple)) and value_node is not None:
                 if "label" in target.value.lower() and value.value and len(value.value) < 10_000:
-                    self.facts.label_lists.append(LabelList(target.value, list(value.value), value_node))
+                    fn = self.functions[-1] if self.functions else None
+                    self.facts.label_lists.append(
+                        LabelList(target.value, list(value.value), value_node, fn)
+                    )
         elif isinstance(target, (cst.Tuple, cst.List)):
             for el in target.elements:
                 self._bind_target(el.value, None)
         elif isinstance(target, cst.Attribute):
+            self.facts.attr_writes.setdefault(target.attr.value, []).append(target)
             self._record_attr_write(target, value)
         elif isinstance(target, cst.Subscript):
             self._record_subscript_write(target)
@@ -393,6 +399,10 @@ class Collector(cst.CSTVisitor):
                 receiver = self.eval(func.value)
         elif isinstance(func, cst.Name) and qual is None and func.value in self.facts.functions:
             qual = f"<module>.{func.value}"
+        elif isinstance(func, cst.Name) and qual is None:
+            bound = self.lookup(func.value)
+            if isinstance(bound, ObjRef):  # `tokenizer(texts, ...)`, `model(**batch)`
+                method, receiver = "__call__", bound
         args: list[Arg] = []
         kwargs: dict[str, Arg] = {}
         star = False
@@ -425,6 +435,8 @@ class Collector(cst.CSTVisitor):
         if call.method in ("save_pretrained", "save_model"):
             self._record_save(call)
         made = classify_call(call, self.facts)
+        if made is None and self.helpers is not None and call.qualname and _local_call(call.qualname):
+            made = self.helpers.object_returned_by(call.qualname, call)
         if made is not None:
             self._link_saved(made)
             self.facts.objects.append(made)
@@ -432,9 +444,12 @@ class Collector(cst.CSTVisitor):
         if call.qualname is not None and call.qualname.endswith("ClassLabel"):
             names = call.kwargs.get("names")
             if names is not None and isinstance(names.value, Const) and isinstance(names.value.value, list):
-                self.facts.label_lists.append(LabelList("ClassLabel", names.value.value, call.node))
+                self.facts.label_lists.append(
+                    LabelList("ClassLabel", names.value.value, call.node, call.function)
+                )
 
     call_values: dict[int, Value]
+    helpers: HelperResolver | None = None
 
     def _record_cli_default(self, call: CallFact) -> None:
         dest = const_str(call.kwargs["dest"].value) if "dest" in call.kwargs else None
@@ -693,12 +708,26 @@ class Collector(cst.CSTVisitor):
         return Const(results, iterable.overridable)
 
     def visit_Name(self, node: cst.Name) -> None:
+        if node.value in self.facts.imports:
+            self.facts.name_uses.setdefault(node.value, []).append(node)
         if self.functions:
             self.functions[-1].names_read.add(node.value)
 
 
-def collect(module: cst.Module) -> ModuleFacts:
+_LIBRARIES = frozenset(
+    {"transformers", "torch", "peft", "trl", "datasets", "evaluate", "numpy", "np", "os", "sys",
+     "accelerate", "argparse", "json", "re", "math", "pandas", "pd", "sklearn", "tqdm"}
+)
+
+
+def _local_call(qualname: str) -> bool:
+    top = qualname.split(".")[0]
+    return "." in qualname and top not in _LIBRARIES and top != "<module>"
+
+
+def collect(module: cst.Module, helpers: HelperResolver | None = None) -> ModuleFacts:
     collector = Collector(module)
+    collector.helpers = helpers
     collector.call_values = {}
     module.visit(collector)
     return collector.facts

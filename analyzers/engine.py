@@ -14,6 +14,7 @@ import libcst as cst
 
 from hflint.analyzers.checkpoints import CheckpointResolver
 from hflint.analyzers.collector import collect
+from hflint.analyzers.crossmodule import HelperResolver
 from hflint.analyzers.findings import Finding, Position, Range, Severity
 from hflint.analyzers.knowledge import Knowledge, load_knowledge
 from hflint.analyzers.settings import Settings
@@ -42,6 +43,15 @@ def syntax_error_finding(error: cst.ParserSyntaxError, source: SourceText) -> Fi
         message=f"SyntaxError: {message}. hflint checks this file once it parses.",
         range=Range(Position(line, column), Position(line, column + 1)),
     )
+
+
+def project_root(path: Path) -> Path:
+    """The nearest folder above `path` with a pyproject.toml or .git, else the file's folder."""
+    start = path.parent.resolve()
+    for folder in (start, *start.parents):
+        if (folder / "pyproject.toml").is_file() or (folder / ".git").exists():
+            return folder
+    return start
 
 
 def _syntax_check_only(text: str, source: SourceText, settings: Settings) -> list[Finding]:
@@ -111,7 +121,8 @@ def analyze_source(
         return Analysis([])
     except (RecursionError, MemoryError):
         return Analysis([])
-    facts = collect(module)
+    helpers = HelperResolver(path, project_root(path)) if path is not None else None
+    facts = collect(module, helpers)
     resolver = resolver or CheckpointResolver(online=settings.online, hub_timeout=settings.hub_timeout)
     ctx = RuleContext(facts, source, path, settings, knowledge, resolver)
     findings: list[Finding] = []

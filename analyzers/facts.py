@@ -142,6 +142,7 @@ class LabelList:
     name: str
     labels: list[object]
     node: cst.CSTNode
+    function: FunctionFact | None = None  # enclosing function, None at module level
 
 
 @dataclass
@@ -158,6 +159,11 @@ class ModuleFacts:
     label_lists: list[LabelList] = field(default_factory=list)
     labels_evidence: list[cst.CSTNode] = field(default_factory=list)  # code that makes `labels`
     cli_defaults: dict[str, Const] = field(default_factory=dict)  # argparse/dataclass defaults
+    # attribute name -> every assignment target ending in it (`x.config.pad_token_id = ...`),
+    # whether or not the receiver is a tracked object
+    attr_writes: dict[str, list[cst.Attribute]] = field(default_factory=dict)
+    # local name imported from a library -> every Name node that reads it (for rename fixes)
+    name_uses: dict[str, list[cst.Name]] = field(default_factory=dict)
     strings: set[str] = field(default_factory=set)  # every string literal, for cheap context hints
     mentions_transformers: bool = False
 
