@@ -96,10 +96,13 @@ class Collector(cst.CSTVisitor):
 
     def bind(self, name: str, value: Value) -> None:
         self.scope[name] = value
-        if name in self.facts.imports and len(self.scopes) == 1:
-            # a module-level rebinding shadows the import
-            if not (isinstance(value, ClassRef) and value.qualname == self.facts.imports[name]):
-                del self.facts.imports[name]
+        # a module-level rebinding shadows the import
+        if (
+            name in self.facts.imports
+            and len(self.scopes) == 1
+            and not (isinstance(value, ClassRef) and value.qualname == self.facts.imports[name])
+        ):
+            del self.facts.imports[name]
 
     def qualname(self, node: cst.BaseExpression) -> str | None:
         if isinstance(node, cst.Name):
@@ -222,7 +225,11 @@ class Collector(cst.CSTVisitor):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         params = [p.name.value for p in node.params.params]
         params += [p.name.value for p in node.params.kwonly_params]
-        cls = self.classes[-1].name if self.classes and len(self.scopes) == len(self.classes) + 1 else None
+        cls = (
+            self.classes[-1].name
+            if self.classes and len(self.scopes) == len(self.classes) + 1
+            else None
+        )
         fn = FunctionFact(node.name.value, node, params, class_name=cls)
         if cls is not None:
             self.classes[-1].methods.add(node.name.value)
@@ -251,8 +258,10 @@ class Collector(cst.CSTVisitor):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         bases = [self.qualname(b.value) or (_dotted(b.value) or "?") for b in node.bases]
         is_dc = any(
-            (_dotted(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator) or "")
-            .split(".")[-1]
+            (
+                _dotted(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
+                or ""
+            ).split(".")[-1]
             == "dataclass"
             for d in node.decorators
         )
@@ -310,12 +319,20 @@ class Collector(cst.CSTVisitor):
             call = self.call_facts.get(id(value_node)) if value_node is not None else None
             if call is not None:
                 call.target = target.value
-            if isinstance(value, Const) and isinstance(value.value, (list, tuple)) and value_node is not None:
-                if "label" in target.value.lower() and value.value and len(value.value) < 10_000:
-                    fn = self.functions[-1] if self.functions else None
-                    self.facts.label_lists.append(
-                        LabelList(target.value, list(value.value), value_node, fn)
-                    )
+            if (
+                (
+                    isinstance(value, Const)
+                    and isinstance(value.value, (list, tuple))
+                    and value_node is not None
+                )
+                and "label" in target.value.lower()
+                and value.value
+                and len(value.value) < 10_000
+            ):
+                fn = self.functions[-1] if self.functions else None
+                self.facts.label_lists.append(
+                    LabelList(target.value, list(value.value), value_node, fn)
+                )
         elif isinstance(target, (cst.Tuple, cst.List)):
             for el in target.elements:
                 self._bind_target(el.value, None)
@@ -435,7 +452,12 @@ class Collector(cst.CSTVisitor):
         if call.method in ("save_pretrained", "save_model"):
             self._record_save(call)
         made = classify_call(call, self.facts)
-        if made is None and self.helpers is not None and call.qualname and _local_call(call.qualname):
+        if (
+            made is None
+            and self.helpers is not None
+            and call.qualname
+            and _local_call(call.qualname)
+        ):
             made = self.helpers.object_returned_by(call.qualname, call)
         if made is not None:
             self._link_saved(made)
@@ -443,7 +465,11 @@ class Collector(cst.CSTVisitor):
             self.call_values[id(call.node)] = ObjRef(made)
         if call.qualname is not None and call.qualname.endswith("ClassLabel"):
             names = call.kwargs.get("names")
-            if names is not None and isinstance(names.value, Const) and isinstance(names.value.value, list):
+            if (
+                names is not None
+                and isinstance(names.value, Const)
+                and isinstance(names.value.value, list)
+            ):
                 self.facts.label_lists.append(
                     LabelList("ClassLabel", names.value.value, call.node, call.function)
                 )
@@ -472,7 +498,9 @@ class Collector(cst.CSTVisitor):
         if target is None or path is None:
             return
         if target.kind is Kind.TRAINER:
-            model = target.call.kwargs.get("model") or (target.call.args[0] if target.call.args else None)
+            model = target.call.kwargs.get("model") or (
+                target.call.args[0] if target.call.args else None
+            )
             if model is None or not isinstance(model.value, ObjRef):
                 return
             target = model.value.obj
@@ -540,10 +568,10 @@ class Collector(cst.CSTVisitor):
             return Const(tuple(items) if isinstance(node, cst.Tuple) else items, over)
         if isinstance(node, cst.Dict):
             out: dict[Any, Any] = {}
-            for el in node.elements:
-                if not isinstance(el, cst.DictElement):
+            for item in node.elements:
+                if not isinstance(item, cst.DictElement):
                     return None
-                k, v = self._eval(el.key), self._eval(el.value)
+                k, v = self._eval(item.key), self._eval(item.value)
                 if not isinstance(k, Const) or not isinstance(v, Const):
                     return None
                 out[k.value] = v.value
@@ -559,9 +587,15 @@ class Collector(cst.CSTVisitor):
     def _eval_call(self, node: cst.Call) -> Value:
         name = _dotted(node.func)
         args = [self._eval(a.value) for a in node.args if a.keyword is None and not a.star]
-        if name in ("os.path.join", "posixpath.join") and args and all(isinstance(a, Const) for a in args):
+        if (
+            name in ("os.path.join", "posixpath.join")
+            and args
+            and all(isinstance(a, Const) for a in args)
+        ):
             parts = [str(a.value) for a in args if isinstance(a, Const)]
-            return Const(os.path.join(*parts), any(a.overridable for a in args if isinstance(a, Const)))
+            return Const(
+                os.path.join(*parts), any(a.overridable for a in args if isinstance(a, Const))
+            )
         if name in ("str", "int", "len", "list", "dict", "enumerate") and len(args) == 1:
             a = args[0]
             if isinstance(a, Const):
@@ -575,8 +609,10 @@ class Collector(cst.CSTVisitor):
                     return Const(list(a.value), a.overridable)
                 if name == "dict" and isinstance(a.value, dict):
                     return Const(dict(a.value), a.overridable)
-                if name == "dict" and isinstance(a.value, list) and all(
-                    isinstance(p, tuple) and len(p) == 2 for p in a.value
+                if (
+                    name == "dict"
+                    and isinstance(a.value, list)
+                    and all(isinstance(p, tuple) and len(p) == 2 for p in a.value)
                 ):
                     return Const(dict(a.value), a.overridable)
                 if name == "enumerate" and isinstance(a.value, (list, tuple)):
@@ -595,7 +631,11 @@ class Collector(cst.CSTVisitor):
             recv = self._eval(node.func.value)
             if isinstance(recv, ObjRef):
                 return recv
-        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "items" and not node.args:
+        if (
+            isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "items"
+            and not node.args
+        ):
             recv = self._eval(node.func.value)
             if isinstance(recv, Const) and isinstance(recv.value, dict):
                 return Const(list(recv.value.items()), recv.overridable)
@@ -632,9 +672,14 @@ class Collector(cst.CSTVisitor):
                 return _combine(lv + rv, left, right)
         if isinstance(node.operator, cst.Subtract) and isinstance(lv, int) and isinstance(rv, int):
             return _combine(lv - rv, left, right)
-        if isinstance(node.operator, cst.Multiply) and isinstance(lv, int) and isinstance(rv, int):
-            if abs(lv) < 1_000_000 and abs(rv) < 1_000_000:
-                return _combine(lv * rv, left, right)
+        if (
+            isinstance(node.operator, cst.Multiply)
+            and isinstance(lv, int)
+            and isinstance(rv, int)
+            and abs(lv) < 1_000_000
+            and abs(rv) < 1_000_000
+        ):
+            return _combine(lv * rv, left, right)
         return None
 
     def _eval_attribute(self, node: cst.Attribute) -> Value:
@@ -677,7 +722,9 @@ class Collector(cst.CSTVisitor):
         names: list[str]
         if isinstance(comp.target, cst.Name):
             names = [comp.target.value]
-        elif isinstance(comp.target, cst.Tuple) and all(isinstance(e.value, cst.Name) for e in comp.target.elements):
+        elif isinstance(comp.target, cst.Tuple) and all(
+            isinstance(e.value, cst.Name) for e in comp.target.elements
+        ):
             names = [e.value.value for e in comp.target.elements if isinstance(e.value, cst.Name)]
         else:
             return None
@@ -715,8 +762,27 @@ class Collector(cst.CSTVisitor):
 
 
 _LIBRARIES = frozenset(
-    {"transformers", "torch", "peft", "trl", "datasets", "evaluate", "numpy", "np", "os", "sys",
-     "accelerate", "argparse", "json", "re", "math", "pandas", "pd", "sklearn", "tqdm"}
+    {
+        "transformers",
+        "torch",
+        "peft",
+        "trl",
+        "datasets",
+        "evaluate",
+        "numpy",
+        "np",
+        "os",
+        "sys",
+        "accelerate",
+        "argparse",
+        "json",
+        "re",
+        "math",
+        "pandas",
+        "pd",
+        "sklearn",
+        "tqdm",
+    }
 )
 
 

@@ -18,8 +18,8 @@ from hflint.analyzers.crossmodule import HelperResolver
 from hflint.analyzers.findings import Finding, Position, Range, Severity
 from hflint.analyzers.knowledge import Knowledge, load_knowledge
 from hflint.analyzers.settings import Settings
-from hflint.rules.context import Lookup
 from hflint.analyzers.source import SourceText
+from hflint.rules.context import Lookup
 
 SYNTAX_ERROR_CODE = "HF001"
 SYNTAX_ERROR_NAME = "syntax-error"
@@ -123,7 +123,9 @@ def analyze_source(
         return Analysis([])
     helpers = HelperResolver(path, project_root(path)) if path is not None else None
     facts = collect(module, helpers)
-    resolver = resolver or CheckpointResolver(online=settings.online, hub_timeout=settings.hub_timeout)
+    resolver = resolver or CheckpointResolver(
+        online=settings.online, hub_timeout=settings.hub_timeout
+    )
     ctx = RuleContext(facts, source, path, settings, knowledge, resolver)
     findings: list[Finding] = []
     for rule in all_rules():
@@ -135,6 +137,9 @@ def analyze_source(
                 findings.append(finding.with_severity(severity))
         except Exception:
             # One broken rule must not cost the user the other findings.
-            print(f"hflint: rule {rule.code} failed on {path}:\n{traceback.format_exc()}", file=sys.stderr)
+            print(
+                f"hflint: rule {rule.code} failed on {path}:\n{traceback.format_exc()}",
+                file=sys.stderr,
+            )
     findings.sort(key=lambda f: (f.range.start, f.code))
     return Analysis(findings, ctx.lookups)

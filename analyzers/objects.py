@@ -5,13 +5,26 @@ from __future__ import annotations
 from hflint.analyzers.facts import CallFact, ClassFact, Kind, ModuleFacts, ObjectFact
 from hflint.analyzers.values import ObjRef
 
-LOADERS = frozenset({"from_pretrained", "from_config", "_from_config", "from_dict", "from_json_file"})
+LOADERS = frozenset(
+    {"from_pretrained", "from_config", "_from_config", "from_dict", "from_json_file"}
+)
 
 # Methods that return the object they are called on (so `model = model.to(device)` keeps facts).
 _PASSTHROUGH = frozenset(
     {
-        "to", "cuda", "cpu", "half", "float", "bfloat16", "double", "eval", "train",
-        "requires_grad_", "merge_and_unload", "to_bettertransformer", "share_memory",
+        "to",
+        "cuda",
+        "cpu",
+        "half",
+        "float",
+        "bfloat16",
+        "double",
+        "eval",
+        "train",
+        "requires_grad_",
+        "merge_and_unload",
+        "to_bettertransformer",
+        "share_memory",
     }
 )
 _PASSTHROUGH_FUNCTIONS = frozenset(
@@ -87,10 +100,10 @@ def classify_call(call: CallFact, facts: ModuleFacts) -> ObjectFact | None:
         user = facts.classes.get(cls_qual.split(".", 1)[1])
         if user is None:
             return None
-        base = _user_class_base(user, facts)
-        if base is None:
+        base_name = _user_class_base(user, facts)
+        if base_name is None:
             return None
-        short = base.split(".")[-1]
+        short = base_name.split(".")[-1]
     elif cls_qual.startswith(("transformers.", "trl.")) or cls_qual.startswith(_PEFT_PREFIXES):
         short = cls_qual.split(".")[-1]
     elif cls_qual in ("evaluate.load", "datasets.load_metric"):
@@ -118,8 +131,16 @@ def classify_call(call: CallFact, facts: ModuleFacts) -> ObjectFact | None:
             checkpoint_arg = call.arg(1, "model_id")
     checkpoint = checkpoint_arg.value if checkpoint_arg is not None else None
     if method in ("from_config", "_from_config") and isinstance(checkpoint, ObjRef):
-        checkpoint = checkpoint.obj.checkpoint  # AutoModel.from_config(AutoConfig.from_pretrained(x))
+        checkpoint = (
+            checkpoint.obj.checkpoint
+        )  # AutoModel.from_config(AutoConfig.from_pretrained(x))
     return ObjectFact(
-        kind, call, short if not user else user.name, cls_qual, method, checkpoint,
-        base=base_obj, user_class=user,
+        kind,
+        call,
+        short if not user else user.name,
+        cls_qual,
+        method,
+        checkpoint,
+        base=base_obj,
+        user_class=user,
     )

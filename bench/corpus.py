@@ -8,11 +8,18 @@ import random
 from pathlib import Path
 
 CHECKPOINTS = [
-    "t5-small", "google/flan-t5-base", "facebook/bart-large-cnn", "gpt2", "bert-base-uncased",
-    "distilbert-base-uncased", "roberta-base", "Helsinki-NLP/opus-mt-en-de", "xlm-roberta-base",
+    "t5-small",
+    "google/flan-t5-base",
+    "facebook/bart-large-cnn",
+    "gpt2",
+    "bert-base-uncased",
+    "distilbert-base-uncased",
+    "roberta-base",
+    "Helsinki-NLP/opus-mt-en-de",
+    "xlm-roberta-base",
 ]
 
-TRAIN = '''\
+TRAIN = """\
 import numpy as np
 import evaluate
 from datasets import load_dataset
@@ -59,9 +66,9 @@ trainer = {trainer_cls}(
     compute_metrics=compute_metrics,
 )
 trainer.train()
-'''
+"""
 
-CLASSIFY = '''\
+CLASSIFY = """\
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
 
@@ -76,9 +83,9 @@ clf = pipeline("text-classification", model=model, tokenizer=tok)
 for text in ["great", "awful", "fine"]:
     with torch.no_grad():
         print(text, clf(text))
-'''
+"""
 
-GENERATE = '''\
+GENERATE = """\
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 tok = AutoTokenizer.from_pretrained("{ckpt}", padding_side="left")
@@ -87,9 +94,9 @@ model = AutoModelForCausalLM.from_pretrained("{ckpt}")
 batch = tok(["Hello", "Once upon a time"], padding=True, return_tensors="pt")
 out = model.generate(**batch, max_new_tokens={n}, do_sample=True, temperature=0.7)
 print(tok.batch_decode(out, skip_special_tokens=True))
-'''
+"""
 
-PLAIN = '''\
+PLAIN = """\
 import math
 import os
 
@@ -108,13 +115,13 @@ class Shape:
 
 for i in range({n}):
     print(Shape(os.path.basename("s" + str(i))).describe())
-'''
+"""
 
-BROKEN = '''\
+BROKEN = """\
 from transformers import AutoModel
 model = AutoModel.from_pretrained("bert-base-uncased"
 print(model
-'''
+"""
 
 
 def _render(rng: random.Random, i: int) -> str:
@@ -147,13 +154,27 @@ def _render(rng: random.Random, i: int) -> str:
 def _notebook(source: str) -> str:
     cells = [
         {"cell_type": "markdown", "metadata": {}, "source": ["# Tutorial\n"]},
-        {"cell_type": "code", "metadata": {}, "execution_count": 1, "outputs": [],
-         "source": ["!pip install transformers\n", "%matplotlib inline\n"]},
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": 1,
+            "outputs": [],
+            "source": ["!pip install transformers\n", "%matplotlib inline\n"],
+        },
     ]
     for chunk in source.split("\n\n\n"):
-        cells.append({"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-                      "source": [line + "\n" for line in chunk.splitlines()]})
-    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
+        cells.append(
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": None,
+                "outputs": [],
+                "source": [line + "\n" for line in chunk.splitlines()],
+            }
+        )
+    return json.dumps(
+        {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1
+    )
 
 
 def generate(root: Path, count: int = 1000, seed: int = 7) -> list[Path]:

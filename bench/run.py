@@ -18,7 +18,9 @@ from pathlib import Path
 import libcst as cst
 
 sys.path.insert(0, str(Path(__file__).parent))
-from corpus import generate, long_file  # noqa: E402
+import contextlib
+
+from corpus import generate, long_file
 
 HERE = Path(__file__).parent
 
@@ -42,21 +44,37 @@ def main() -> None:
 
     from hflint.analyzers import knowledge
 
-    _, cold = timed("knowledge: extract from transformers sources (cold)", _knowledge_cold, knowledge)
-    _, warm = timed("knowledge: load from the per-version cache", _knowledge_cached, knowledge)
+    _, _cold = timed(
+        "knowledge: extract from transformers sources (cold)", _knowledge_cold, knowledge
+    )
+    _, _warm = timed("knowledge: load from the per-version cache", _knowledge_cached, knowledge)
 
     py_texts = [p.read_text() for p in files if p.suffix == ".py"]
     _, parse = timed(f"bare libcst.parse_module of {len(py_texts)} .py files", _parse_all, py_texts)
 
     from hflint.analyzers.engine import check_source
 
-    _, engine = timed(f"engine (in-process, one core) over the same {len(py_texts)} files", _check_all, check_source, py_texts)
+    _, engine = timed(
+        f"engine (in-process, one core) over the same {len(py_texts)} files",
+        _check_all,
+        check_source,
+        py_texts,
+    )
     print(f"{'  engine / bare parse':<58} {engine / parse:10.2f} x")
 
-    cmd = [sys.executable, "-m", "hflint", "check", str(corpus), "--exit-zero", "--output-format", "json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "hflint",
+        "check",
+        str(corpus),
+        "--exit-zero",
+        "--output-format",
+        "json",
+    ]
     _, cli_cold = timed("hflint check corpus/ (cold result cache)", _run, cmd, env)
     print(f"{'  files/s':<58} {len(files) / cli_cold:10.1f}")
-    _, cli_warm = timed("hflint check corpus/ (warm result cache, unchanged tree)", _run, cmd, env)
+    _, _cli_warm = timed("hflint check corpus/ (warm result cache, unchanged tree)", _run, cmd, env)
 
     big = long_file(work / "long.py", 2000)
     text = big.read_text()
@@ -66,7 +84,9 @@ def main() -> None:
         "import sys, time; t = time.perf_counter(); import hflint.server.cli; "
         "print(f'{(time.perf_counter() - t) * 1000:.1f}', 'torch' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env
+    ).stdout.split()
     print(f"{'import hflint.server.cli (ms), torch imported?':<58} {out[0]:>10} {out[1]}")
     shutil.rmtree(work, ignore_errors=True)
 
@@ -74,7 +94,9 @@ def main() -> None:
 def _knowledge_cold(knowledge):  # type: ignore[no-untyped-def]
     cache = Path(os.environ["HFLINT_CACHE_DIR"])
     shutil.rmtree(cache, ignore_errors=True)
-    knowledge.load_knowledge.cache_clear() if hasattr(knowledge.load_knowledge, "cache_clear") else None
+    knowledge.load_knowledge.cache_clear() if hasattr(
+        knowledge.load_knowledge, "cache_clear"
+    ) else None
     return _fresh(knowledge)
 
 
@@ -93,10 +115,8 @@ def _fresh(knowledge):  # type: ignore[no-untyped-def]
 
 def _parse_all(texts: list[str]) -> None:
     for text in texts:
-        try:
+        with contextlib.suppress(cst.ParserSyntaxError):
             cst.parse_module(text)
-        except cst.ParserSyntaxError:
-            pass
 
 
 def _check_all(check_source, texts: list[str]) -> None:  # type: ignore[no-untyped-def]

@@ -165,19 +165,26 @@ class RuleContext:
             return None
         revision = subfolder = None
         if obj is not None:
-            revision = const_str(obj.kw("revision").value) if obj.kw("revision") else None
-            subfolder = const_str(obj.kw("subfolder").value) if obj.kw("subfolder") else None
+            rev_arg, sub_arg = obj.kw("revision"), obj.kw("subfolder")
+            revision = const_str(rev_arg.value) if rev_arg is not None else None
+            subfolder = const_str(sub_arg.value) if sub_arg is not None else None
         file_dir = self.path.parent if self.path is not None else None
         try:
-            facts = self.resolver.lookup(name, revision=revision, subfolder=subfolder, file_dir=file_dir)
+            facts = self.resolver.lookup(
+                name, revision=revision, subfolder=subfolder, file_dir=file_dir
+            )
         except Exception:
             facts = None
         self.lookups.append(
-            Lookup(name, revision, subfolder, str(file_dir) if file_dir else None, facts_digest(facts))
+            Lookup(
+                name, revision, subfolder, str(file_dir) if file_dir else None, facts_digest(facts)
+            )
         )
         if facts is None:
             return None
-        assumed = value.origin or "a default" if isinstance(value, Const) and value.overridable else ""
+        assumed = (
+            value.origin or "a default" if isinstance(value, Const) and value.overridable else ""
+        )
         return Checkpoint(name, facts, assumed)
 
     # ---- edits --------------------------------------------------------------------------
@@ -221,7 +228,9 @@ class RuleContext:
             tuple(e for e in edits if e is not None),
         )
 
-    def name_for(self, qualname: str, like: cst.BaseExpression | None = None) -> tuple[str, Edit | None]:
+    def name_for(
+        self, qualname: str, like: cst.BaseExpression | None = None
+    ) -> tuple[str, Edit | None]:
         """How to spell `transformers.X` here, and the import edit needed (if any).
 
         `like` is the expression being replaced: `T.Trainer` becomes `T.Seq2SeqTrainer`.
@@ -251,9 +260,14 @@ class RuleContext:
                     and not isinstance(small.names, cst.ImportStar)
                 ):
                     names = list(small.names)
-                    if any(isinstance(a.name, cst.Name) and a.name.value == name and a.asname is None for a in names):
+                    if any(
+                        isinstance(a.name, cst.Name) and a.name.value == name and a.asname is None
+                        for a in names
+                    ):
                         return None
-                    return self.insert_after(names[-1].name if names[-1].asname is None else names[-1], f", {name}")
+                    return self.insert_after(
+                        names[-1].name if names[-1].asname is None else names[-1], f", {name}"
+                    )
         last_import: cst.CSTNode | None = None
         for stmt in body:
             if isinstance(stmt, cst.SimpleStatementLine) and any(

@@ -52,9 +52,12 @@ def _uses(ctx: RuleContext) -> Iterator[tuple[str, cst.CSTNode, ImportFact | Non
             yield imp.name, imp.alias.name, imp
     for call in ctx.facts.calls:
         func = call.node.func
-        target = func.value if isinstance(func, cst.Attribute) and call.method in (
-            "from_pretrained", "from_config", "register"
-        ) else func
+        target = (
+            func.value
+            if isinstance(func, cst.Attribute)
+            and call.method in ("from_pretrained", "from_config", "register")
+            else func
+        )
         if (
             isinstance(target, cst.Attribute)
             and call.qualname is not None
@@ -116,9 +119,13 @@ class NonexistentAutoClass(Rule):
         Example("from transformers import AutoModelForSequenceClasification\n", note="a typo"),
     )
     near_misses = (
-        Example('from transformers import AutoModelForSeq2SeqLM\nm = AutoModelForSeq2SeqLM.from_pretrained("t5-small")\n'),
+        Example(
+            'from transformers import AutoModelForSeq2SeqLM\nm = AutoModelForSeq2SeqLM.from_pretrained("t5-small")\n'
+        ),
         Example("from mylib import AutoModelForConditionalGeneration\n", note="not transformers"),
-        Example("from transformers import AutoModelForVision2Seq\n", note="removed: HF202's business"),
+        Example(
+            "from transformers import AutoModelForVision2Seq\n", note="removed: HF202's business"
+        ),
         Example("from transformers import TFAutoModel\n", note="TensorFlow: HF203's business"),
     )
 
@@ -151,9 +158,7 @@ class NonexistentAutoClass(Rule):
             yield ctx.report(self, node, message, fix=fix)
 
 
-def _rename_everywhere(
-    ctx: RuleContext, old: str, new: str, imp: ImportFact | None
-) -> list[Edit]:
+def _rename_everywhere(ctx: RuleContext, old: str, new: str, imp: ImportFact | None) -> list[Edit]:
     """Rename the import and every use of the imported name in this module."""
     if imp is None:
         return []
@@ -270,7 +275,9 @@ class RemovedAutoClass(Rule):
             if not ckpt.facts.is_encoder_decoder:
                 order = order[1:]
             for candidate in order:
-                found = ctx.knowledge.resolve(ckpt.facts.model_type, candidate, ckpt.facts.architectures)
+                found = ctx.knowledge.resolve(
+                    ckpt.facts.model_type, candidate, ckpt.facts.architectures
+                )
                 if found not in (None, UNKNOWN):
                     choices.add(candidate)
                     break
@@ -336,14 +343,18 @@ class TensorflowFlaxRemoved(Rule):
         Example("from transformers import FlaxBertModel\n"),
     )
     near_misses = (
-        Example("from sklearn.feature_extraction.text import TfidfVectorizer\nv = TfidfVectorizer()\n"),
+        Example(
+            "from sklearn.feature_extraction.text import TfidfVectorizer\nv = TfidfVectorizer()\n"
+        ),
         Example('import tensorflow as tf\nx = tf.constant([1])\nprint(x, return_tensors="tf")\n'),
         Example(
             "from transformers import AutoTokenizer\n"
             'tok = AutoTokenizer.from_pretrained("bert-base-uncased")\n'
             'batch = tok(["a"], return_tensors="pt")\n'
         ),
-        Example('from transformers import AutoModel\nm = AutoModel.from_pretrained("x", from_tf=False)\n'),
+        Example(
+            'from transformers import AutoModel\nm = AutoModel.from_pretrained("x", from_tf=False)\n'
+        ),
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
@@ -375,12 +386,16 @@ class TensorflowFlaxRemoved(Rule):
 
     def _kwargs(self, ctx: RuleContext) -> Iterator[Finding]:
         from hflint.analyzers.facts import Kind
-        from hflint.analyzers.values import const_str, const_value
+        from hflint.analyzers.values import const_str, const_value, obj_of
 
         for obj in ctx.facts.objects:
             for key in ("from_tf", "from_flax"):
                 arg = obj.kw(key)
-                if arg is None or obj.method != "from_pretrained" or const_value(arg.value) is False:
+                if (
+                    arg is None
+                    or obj.method != "from_pretrained"
+                    or const_value(arg.value) is False
+                ):
                     continue
                 yield ctx.report(
                     self,
@@ -389,7 +404,9 @@ class TensorflowFlaxRemoved(Rule):
                     "no longer be converted on load); a TensorFlow-only checkpoint will fail with "
                     "missing weights. Convert it once with transformers 4.x and save PyTorch "
                     "weights, then drop the argument.",
-                    fix=ctx.fix(f"Remove `{key}=`", [ctx.remove_arg(obj.node, arg.node)], safe=True),
+                    fix=ctx.fix(
+                        f"Remove `{key}=`", [ctx.remove_arg(obj.node, arg.node)], safe=True
+                    ),
                 )
             if obj.kind is Kind.PIPELINE:
                 arg = obj.kw("framework")
@@ -400,16 +417,17 @@ class TensorflowFlaxRemoved(Rule):
                         arg.node,
                         f'`framework="{value}"`: transformers 5 runs PyTorch only and `pipeline()` '
                         "has no `framework` parameter any more. Remove the argument.",
-                        fix=ctx.fix("Remove `framework=`", [ctx.remove_arg(obj.node, arg.node)], safe=False),
+                        fix=ctx.fix(
+                            "Remove `framework=`", [ctx.remove_arg(obj.node, arg.node)], safe=False
+                        ),
                     )
         for call in ctx.facts.calls:
             arg = call.kw("return_tensors")
             value = const_str(arg.value) if arg is not None else None
             if arg is None or value not in ("tf", "jax"):
                 continue
-            recv = call.receiver
-            obj = getattr(recv, "obj", None)
-            if obj is None or obj.kind not in (Kind.TOKENIZER, Kind.PROCESSOR):
+            owner = obj_of(call.receiver)
+            if owner is None or owner.kind not in (Kind.TOKENIZER, Kind.PROCESSOR):
                 continue
             yield ctx.report(
                 self,
@@ -418,7 +436,7 @@ class TensorflowFlaxRemoved(Rule):
                 f"ValueError: {value} is not a valid TensorType, please select one of "
                 "['pt', 'np', 'mlx']. Use \"pt\".",
                 fix=ctx.fix('Use return_tensors="pt"', [ctx.replace(arg.expr, '"pt"')], safe=False),
-                related=[ctx.loaded_here(obj)],
+                related=[ctx.loaded_here(owner)],
             )
 
 
@@ -447,7 +465,9 @@ class NspHeadObsolete(Rule):
         "Unsafe: the sequence-classification head is newly initialised and must be fine-tuned; "
         "its logits mean something else."
     )
-    references = ("transformers/models/auto/modeling_auto.py (MODEL_FOR_NEXT_SENTENCE_PREDICTION_MAPPING_NAMES)",)
+    references = (
+        "transformers/models/auto/modeling_auto.py (MODEL_FOR_NEXT_SENTENCE_PREDICTION_MAPPING_NAMES)",
+    )
     triggers = (
         Example(
             "from transformers import AutoModelForNextSentencePrediction\n"
@@ -467,8 +487,12 @@ class NspHeadObsolete(Rule):
             "from transformers import AutoModelForSequenceClassification\n"
             'model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased", num_labels=2)\n'
         ),
-        Example("from transformers import BertForPreTraining\nm = BertForPreTraining.from_pretrained('bert-base-uncased')\n"),
-        Example("class MyForNextSentencePrediction:\n    pass\nm = MyForNextSentencePrediction()\n"),
+        Example(
+            "from transformers import BertForPreTraining\nm = BertForPreTraining.from_pretrained('bert-base-uncased')\n"
+        ),
+        Example(
+            "class MyForNextSentencePrediction:\n    pass\nm = MyForNextSentencePrediction()\n"
+        ),
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:

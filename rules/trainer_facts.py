@@ -182,10 +182,16 @@ class TrainerCall:
     def overrides(self, *methods: str) -> bool:
         return any(m in self.lineage.overrides for m in methods)
 
+    @property
+    def is_transformers(self) -> bool:
+        return self.lineage.base in TRANSFORMERS_TRAINERS and "__init__" not in self.lineage.overrides
+
     def arg(self, name: str) -> Arg | None:
-        """The argument `name` of Trainer.__init__, by keyword or position."""
-        index = TRAINER_POSITIONAL.index(name)
-        return self.obj.call.arg(index, name)
+        """The argument `name` of Trainer.__init__, by keyword, or by position for the
+        transformers classes (other libraries order their parameters their own way)."""
+        if not self.is_transformers:
+            return self.obj.call.kwargs.get(name)
+        return self.obj.call.arg(TRAINER_POSITIONAL.index(name), name)
 
     def passes(self, name: str) -> bool | None:
         """Whether `name` is passed (and not as None); None when `**kwargs` may pass it."""
@@ -237,21 +243,23 @@ def _object(value: Value, kind: Kind) -> ObjectFact | None:
     return None
 
 
+def all_trainers(facts: ModuleFacts) -> Iterator[TrainerCall]:
+    """Every trainer call whose library class is known: transformers', trl's, ..."""
+    for obj in facts.objects_of(Kind.TRAINER):
+        found = lineage(obj, facts)
+        if found is not None:
+            yield TrainerCall(obj, found, facts)
+
+
 def transformers_trainers(facts: ModuleFacts) -> Iterator[TrainerCall]:
     """`Trainer`/`Seq2SeqTrainer` calls (or subclasses of them in this file), never trl's or
     setfit's trainers, and never a subclass whose own `__init__` may take other arguments."""
-    for obj in facts.objects_of(Kind.TRAINER):
-        found = lineage(obj, facts)
-        if found is None or found.base not in TRANSFORMERS_TRAINERS:
-            continue
-        if "__init__" in found.overrides:
-            continue
-        yield TrainerCall(obj, found, facts)
+    return (t for t in all_trainers(facts) if t.is_transformers)
 
 
 def trainers_using(obj: ObjectFact, facts: ModuleFacts, argument: str) -> Iterator[TrainerCall]:
-    """The transformers trainers that get `obj` as `argument` (e.g. its data collator)."""
-    for trainer in transformers_trainers(facts):
+    """The trainers (of any library) that get `obj` as `argument`, e.g. as their collator."""
+    for trainer in all_trainers(facts):
         arg = trainer.arg(argument)
         if arg is not None and isinstance(arg.value, ObjRef) and arg.value.obj is obj:
             yield trainer

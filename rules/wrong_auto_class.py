@@ -32,7 +32,11 @@ _PREFERENCE = (
     "AutoModel",
 )
 _HEADLESS = ("AutoModel", "AutoModelForTextEncoding")
-_FEATURE_TASKS = ("feature-extraction", "image-feature-extraction", "zero-shot-audio-classification")
+_FEATURE_TASKS = (
+    "feature-extraction",
+    "image-feature-extraction",
+    "zero-shot-audio-classification",
+)
 
 
 def class_name_node(obj: ObjectFact) -> cst.BaseExpression:
@@ -83,7 +87,9 @@ def candidates(ctx: RuleContext, ckpt: Checkpoint) -> list[str]:
         if head in accepting and head not in ranked:
             ranked.append(head)
     if ckpt.facts.is_encoder_decoder:
-        ranked += [c for c in ("AutoModelForSeq2SeqLM", "AutoModelForSpeechSeq2Seq") if c in accepting]
+        ranked += [
+            c for c in ("AutoModelForSeq2SeqLM", "AutoModelForSpeechSeq2Seq") if c in accepting
+        ]
     ranked += [c for c in _PREFERENCE if c in accepting]
     return list(dict.fromkeys(ranked))
 
@@ -242,7 +248,7 @@ class CausalLmHeadOnNonDecoder(Rule):
     example = (
         "from transformers import AutoModelForCausalLM\n"
         'model = AutoModelForCausalLM.from_pretrained("facebook/bart-large-cnn")\n'
-        "ids = model.generate(**tok(article, return_tensors=\"pt\"))"
+        'ids = model.generate(**tok(article, return_tensors="pt"))'
     )
     use_instead = (
         "from transformers import AutoModelForSeq2SeqLM\n"
@@ -272,7 +278,7 @@ class CausalLmHeadOnNonDecoder(Rule):
         Example(
             "from transformers import AutoModelForCausalLM\n"
             'lm = AutoModelForCausalLM.from_pretrained("bert-base-uncased")\n'
-            'out = lm.generate(**batch, max_new_tokens=5)\n'
+            "out = lm.generate(**batch, max_new_tokens=5)\n"
         ),
     )
     near_misses = (
@@ -325,7 +331,9 @@ class CausalLmHeadOnNonDecoder(Rule):
                     "the decoder alone: the encoder weights are dropped (the load report lists "
                     "`model.encoder.* | UNEXPECTED`) and generation ignores the input text. "
                     f"Use `{seq2seq}`.",
-                    fix=ctx.fix(f"Use `{seq2seq}`", [ctx.replace(node, spelling), import_edit], safe=False),
+                    fix=ctx.fix(
+                        f"Use `{seq2seq}`", [ctx.replace(node, spelling), import_edit], safe=False
+                    ),
                     severity=severity,
                 )
                 continue
@@ -340,7 +348,9 @@ class CausalLmHeadOnNonDecoder(Rule):
                     f"to use `{built}` as a standalone, add `is_decoder=True.` Use "
                     "`AutoModelForMaskedLM` to fill masks, or a decoder-only checkpoint to "
                     "generate text.",
-                    fix=ctx.fix(f"Use `{masked}`", [ctx.replace(node, spelling), import_edit], safe=False),
+                    fix=ctx.fix(
+                        f"Use `{masked}`", [ctx.replace(node, spelling), import_edit], safe=False
+                    ),
                     severity=severity,
                 )
 
@@ -353,7 +363,9 @@ class CausalLmHeadOnNonDecoder(Rule):
             return False
         if any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in facts.architectures):
             return False
-        masked = ctx.knowledge.resolve(facts.model_type or "", "AutoModelForMaskedLM", facts.architectures)
+        masked = ctx.knowledge.resolve(
+            facts.model_type or "", "AutoModelForMaskedLM", facts.architectures
+        )
         return _loads(masked) and masked != built
 
 
@@ -387,7 +399,10 @@ class HeadlessModelUsedForTask(Rule):
         "classification, a pipeline task -> that task's Auto class); a token-level or "
         "generation task needs a different head."
     )
-    references = ("transformers/trainer.py (Trainer.compute_loss)", "transformers/pipelines/base.py")
+    references = (
+        "transformers/trainer.py (Trainer.compute_loss)",
+        "transformers/pipelines/base.py",
+    )
     triggers = (
         Example(
             "from transformers import AutoModel, Trainer\n"
@@ -450,16 +465,22 @@ class HeadlessModelUsedForTask(Rule):
             num_labels = obj.kw("num_labels")
             if num_labels is not None:
                 yield self._report(
-                    ctx, obj, num_labels.node,
+                    ctx,
+                    obj,
+                    num_labels.node,
                     f"`num_labels=` on `{obj.class_name}` is ignored: a base model has no "
-                    "classification head.", "AutoModelForSequenceClassification",
+                    "classification head.",
+                    "AutoModelForSequenceClassification",
                 )
             for call in ctx.facts.method_calls(obj, "__call__"):
                 if call.kw("labels") is not None:
                     yield self._report(
-                        ctx, obj, call.kw("labels").node,  # type: ignore[union-attr]
+                        ctx,
+                        obj,
+                        call.kw("labels").node,  # type: ignore[union-attr]
                         f"`labels=` passed to a `{obj.class_name}` model: a base model computes no "
-                        "loss and returns only hidden states.", "AutoModelForSequenceClassification",
+                        "loss and returns only hidden states.",
+                        "AutoModelForSequenceClassification",
                     )
             yield from self._trainers(ctx, obj)
             yield from self._pipelines(ctx, obj)
@@ -470,7 +491,9 @@ class HeadlessModelUsedForTask(Rule):
         ckpt = ctx.checkpoint(obj)
         if ckpt is None or not ckpt.facts.model_type:
             return True
-        built = ctx.knowledge.resolve(ckpt.facts.model_type, obj.class_name, ckpt.facts.architectures)
+        built = ctx.knowledge.resolve(
+            ckpt.facts.model_type, obj.class_name, ckpt.facts.architectures
+        )
         if built in (None, UNKNOWN):
             return True
         return not any(k in built for k in ("For", "LMHead", "WithHead"))
@@ -478,7 +501,9 @@ class HeadlessModelUsedForTask(Rule):
     def _trainers(self, ctx: RuleContext, obj: ObjectFact) -> Iterator[Finding]:
         for trainer in ctx.objects(Kind.TRAINER):
             model = trainer.call.arg(0, "model")
-            target = model.value.obj if model is not None and isinstance(model.value, ObjRef) else None
+            target = (
+                model.value.obj if model is not None and isinstance(model.value, ObjRef) else None
+            )
             while target is not None and target is not obj:
                 target = target.base
             if model is None or target is None:
@@ -491,12 +516,16 @@ class HeadlessModelUsedForTask(Rule):
                 continue
             hint = "AutoModelForSequenceClassification" if obj.kw("num_labels") else None
             yield self._report(
-                ctx, obj, model.node,
+                ctx,
+                obj,
+                model.node,
                 f"`{trainer.class_name}` trains a `{obj.class_name}` model, which returns no loss: "
                 "ValueError: The model did not return a loss from the inputs, only the following "
                 "keys: last_hidden_state. Load a model with a head (the decision tree: "
                 "CausalLM / Seq2SeqLM to generate, SequenceClassification / TokenClassification "
-                "for labels), or override `compute_loss`.", hint, related_obj=trainer,
+                "for labels), or override `compute_loss`.",
+                hint,
+                related_obj=trainer,
             )
 
     def _pipelines(self, ctx: RuleContext, obj: ObjectFact) -> Iterator[Finding]:
@@ -514,10 +543,14 @@ class HeadlessModelUsedForTask(Rule):
                 continue
             head = info.auto_classes[0] if info.auto_classes else None
             yield self._report(
-                ctx, obj, model.node,
+                ctx,
+                obj,
+                model.node,
                 f'`pipeline("{task}")` gets a `{obj.class_name}` model, which has no head for '
                 f"that task: transformers logs `The model '...Model' is not supported for {task}` "
-                "and the outputs are meaningless.", head, related_obj=pipe,
+                "and the outputs are meaningless.",
+                head,
+                related_obj=pipe,
             )
 
     def _report(
@@ -535,7 +568,9 @@ class HeadlessModelUsedForTask(Rule):
             name_node = class_name_node(obj)
             spelling, import_edit = ctx.name_for(f"transformers.{head}", like=name_node)
             message += f" Use `{head}`."
-            fix = ctx.fix(f"Load with `{head}`", [ctx.replace(name_node, spelling), import_edit], safe=False)
+            fix = ctx.fix(
+                f"Load with `{head}`", [ctx.replace(name_node, spelling), import_edit], safe=False
+            )
         related = [ctx.loaded_here(obj, f"`{obj.class_name}` model loaded here")]
         if related_obj is not None:
             related.append(ctx.loaded_here(related_obj))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
@@ -41,9 +40,7 @@ class StandIn:
     url: str = ""
     _released: threading.Event = field(default_factory=threading.Event)
 
-    def answer(
-        self, method: str, path: str
-    ) -> tuple[int, dict[str, str], bytes]:
+    def answer(self, method: str, path: str) -> tuple[int, dict[str, str], bytes]:
         self.requests.append((method, path))
         if self.hang:
             self._released.wait(timeout=30)
@@ -106,7 +103,9 @@ class Server:
         self.httpd.daemon_threads = True
         host, port = self.httpd.server_address[:2]
         stand_in.url = f"http://{host!s}:{port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     def start(self) -> Server:
         self.thread.start()
@@ -122,9 +121,3 @@ class Server:
 def fake_sha(seed: str) -> str:
     """A 40-hex commit id, as the hub uses, derived from `seed`."""
     return hashlib.sha1(seed.encode()).hexdigest()
-
-
-def wait_for(predicate: object, timeout: float = 2.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not (callable(predicate) and predicate()):
-        time.sleep(0.01)

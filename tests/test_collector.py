@@ -34,7 +34,7 @@ def test_canonical_drops_submodules_only_for_transformers() -> None:
         'from transformers import AutoModelForCausalLM as LM\nm = LM.from_pretrained("gpt2")',
         'import transformers as T\nm = T.AutoModelForCausalLM.from_pretrained("gpt2")',
         'import transformers\nm = transformers.AutoModelForCausalLM.from_pretrained("gpt2")',
-        'from transformers.models.auto.modeling_auto import AutoModelForCausalLM\n'
+        "from transformers.models.auto.modeling_auto import AutoModelForCausalLM\n"
         'm = AutoModelForCausalLM.from_pretrained("gpt2")',
         'from transformers.models import auto\nm = auto.AutoModelForCausalLM.from_pretrained("gpt2")',
     ],
@@ -105,7 +105,10 @@ def test_argparse_and_dataclass_defaults_are_overridable() -> None:
     assert isinstance(tok.checkpoint, Const) and tok.checkpoint.value == "gpt2"
     assert tok.checkpoint.overridable and "--tokenizer_name" in tok.checkpoint.origin
     assert isinstance(model.checkpoint, Const) and model.checkpoint.value == "t5-small"
-    assert model.checkpoint.overridable and "ModelArguments.model_name_or_path" in model.checkpoint.origin
+    assert (
+        model.checkpoint.overridable
+        and "ModelArguments.model_name_or_path" in model.checkpoint.origin
+    )
 
 
 def test_function_level_constants_and_parameter_defaults() -> None:
@@ -246,7 +249,9 @@ def test_helper_function_in_the_same_module() -> None:
         """
     )
     [gen] = [c for c in facts.calls if c.method == "generate"]
-    assert isinstance(gen.receiver, ObjRef) and gen.receiver.obj.class_name == "AutoModelForCausalLM"
+    assert (
+        isinstance(gen.receiver, ObjRef) and gen.receiver.obj.class_name == "AutoModelForCausalLM"
+    )
 
 
 def test_peft_wrapper_keeps_its_base() -> None:

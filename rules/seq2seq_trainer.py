@@ -1,0 +1,1105 @@
+"""Family C, seq2seq half: generation at evaluation time and label padding.
+
+`Seq2SeqTrainer` differs from `Trainer` only in evaluation: with `predict_with_generate=True`
+it calls `generate()` and hands `compute_metrics` token ids. Everything else (training, loss)
+is the same, so plain `Trainer` on T5 or BART is fine until a metric needs generated text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from hflint.analyzers.facts import Arg, CallFact, FunctionFact, Kind, ObjectFact
+from hflint.analyzers.findings import Edit, Finding, Fix, Related, Severity
+from hflint.analyzers.values import ClassRef, Const, ObjRef
+from hflint.rules.base import Example, Rule
+from hflint.rules.context import RuleContext
+from hflint.rules.trainer_facts import (
+    DEFAULT_COLLATOR,
+    SEQ2SEQ_ARGS,
+    SEQ2SEQ_TRAINER,
+    TRAINER,
+    TRAINING_ARGS,
+    TRANSFORMERS_ARGS,
+    TrainerCall,
+    describe_assumption,
+    lineage,
+    seq2seq_model,
+    setting,
+    transformers_trainers,
+    use_classes,
+)
+
+# evaluate / datasets metric names that compare generated text with references
+TEXT_METRICS = frozenset(
+    {"rouge", "bleu", "sacrebleu", "google_bleu", "meteor", "chrf", "wer", "cer"}
+)
+# libraries whose metric functions take strings, so the predictions were decoded first
+TEXT_METRIC_MODULES = ("sacrebleu.", "rouge_score.", "jiwer.", "nltk.translate.")
+_METRIC_LOADERS = frozenset({"evaluate.load", "datasets.load_metric"})
+# Trainer methods a subclass may override to generate (or to evaluate) its own way
+_EVAL_OVERRIDES = (
+    "prediction_step",
+    "evaluate",
+    "evaluation_loop",
+    "prediction_loop",
+    "predict",
+    "compute_loss",
+)
+_DATALOADER_OVERRIDES = (
+    "get_train_dataloader",
+    "get_eval_dataloader",
+    "_get_collator_with_removed_columns",
+    "_prepare_inputs",
+    "training_step",
+    "compute_loss",
+)
+
+
+def seq2seq_only_fields(ctx: RuleContext) -> frozenset[str]:
+    """The fields `Seq2SeqTrainingArguments` adds to `TrainingArguments` in the installed
+    transformers (empty when transformers is not installed: the rules then stay silent)."""
+    k = ctx.knowledge
+    if not k.training_args_fields or not k.seq2seq_training_args_fields:
+        return frozenset()
+    return k.seq2seq_training_args_fields - k.training_args_fields
+
+
+def _metric_name(call: CallFact) -> str | None:
+    """The text metric a call loads or uses (`evaluate.load("rouge")`, `rouge.compute(...)`)."""
+    name: object = None
+    if call.qualname in _METRIC_LOADERS and call.args:
+        first = call.args[0].value
+        name = first.value if isinstance(first, Const) else None
+    elif isinstance(call.receiver, ObjRef) and call.receiver.obj.kind is Kind.METRIC:
+        checkpoint = call.receiver.obj.checkpoint
+        name = checkpoint.value if isinstance(checkpoint, Const) else None
+    elif call.qualname is not None and call.qualname.startswith(TEXT_METRIC_MODULES):
+        return call.qualname.split(".")[0]
+    if isinstance(name, str):
+        short = name.rstrip("/").rsplit("/", 1)[-1].lower()
+        return short if short in TEXT_METRICS else None
+    return None
+
+
+def text_metric_evidence(fn: FunctionFact) -> tuple[cst.Call, str] | None:
+    """Where `compute_metrics` decodes predictions or scores text, and how it says so.
+
+    None when the function takes `argmax` itself: then it knows it gets logits (teacher-forced
+    predictions are a deliberate, cheap stand-in for generation).
+    """
+    if any(c.method == "argmax" or (c.qualname or "").endswith(".argmax") for c in fn.calls):
+        return None
+    for call in fn.calls:
+        if call.method in ("batch_decode", "decode"):
+            return call.node, f"decodes the predictions with `{call.method}`"
+    for call in fn.calls:
+        metric = _metric_name(call)
+        if metric is not None:
+            return call.node, f"scores text with the `{metric}` metric"
+    return None
+
+
+def _related(ctx: RuleContext, *items: tuple[cst.CSTNode | ObjectFact | None, str]) -> list[Related]:
+    out: list[Related] = []
+    for item, label in items:
+        if isinstance(item, ObjectFact):
+            out.append(ctx.loaded_here(item, label))
+        elif item is not None:
+            out.append(Related(label, ctx.range(item)))
+    return out
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _set_true(ctx: RuleContext, args: ObjectFact, name: str) -> Edit | None:
+    """`name=True` on the call that made `args`: replace a constant value or add the kwarg."""
+    arg = args.kw(name)
+    if arg is None:
+        return ctx.add_kwarg(args.node, f"{name}=True")
+    if isinstance(arg.value, Const) and not arg.value.value:
+        return ctx.replace(arg.expr, "True")
+    return None
+
+
+class GenerationMetricsWithoutPredictWithGenerate(Rule):
+    code = "HF301"
+    name = "generation-metrics-without-predict-with-generate"
+    severity = Severity.WARNING
+    summary = "Text metrics on an encoder-decoder, but evaluation never calls generate()"
+    what = (
+        "Checks for a `Trainer`, or a `Seq2SeqTrainer` without `predict_with_generate=True`, "
+        "that trains an encoder-decoder model (loaded with `AutoModelForSeq2SeqLM` / "
+        "`AutoModelForSpeechSeq2Seq`, an encoder-decoder class, or a checkpoint whose config "
+        "resolves to one) and whose `compute_metrics` decodes the predictions (`batch_decode`, "
+        "`decode`) or computes a text metric (ROUGE, BLEU, sacreBLEU, METEOR, chrF, WER, CER).\n\n"
+        "Loss-only training, a `compute_metrics` that takes the `argmax` of the logits itself, "
+        "`preprocess_logits_for_metrics=`, and subclasses that override `prediction_step`, "
+        "`evaluate` or `compute_loss` are left alone."
+    )
+    why = (
+        "Without generation, the evaluation loop hands `compute_metrics` the forward pass's "
+        "outputs, not token ids: for BART, a tuple of logits `(8, 12, 300)` and encoder states "
+        "`(8, 11, 32)`. `Seq2SeqTrainer` only generates when `predict_with_generate=True` "
+        "(`if not self.args.predict_with_generate or prediction_loss_only: return "
+        "super().prediction_step(...)`). Decoding logits fails or yields nonsense; on a 3-D "
+        "float array transformers 5.23.0 raises:\n\n"
+        "    TypeError: 'list' object cannot be interpreted as an integer"
+    )
+    example = """
+args = TrainingArguments(output_dir="out", eval_strategy="epoch")
+trainer = Trainer(model=t5, args=args, eval_dataset=val, compute_metrics=rouge_metrics)
+"""
+    use_instead = """
+args = Seq2SeqTrainingArguments(output_dir="out", eval_strategy="epoch", predict_with_generate=True)
+trainer = Seq2SeqTrainer(model=t5, args=args, eval_dataset=val, compute_metrics=rouge_metrics)
+"""
+    fix_safety = (
+        "Unsafe: evaluation becomes slower (it generates) and its results change. The fix "
+        "switches to `Seq2SeqTrainer` / `Seq2SeqTrainingArguments` and sets "
+        "`predict_with_generate=True`; add `generation_max_length` / `generation_num_beams` "
+        "if the model's generation config does not suit evaluation."
+    )
+    references = (
+        "https://huggingface.co/docs/transformers/main_classes/trainer#transformers.Seq2SeqTrainer",
+        "transformers/trainer_seq2seq.py (Seq2SeqTrainer.prediction_step)",
+    )
+    triggers = (
+        Example(
+            """import evaluate
+from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, Trainer, TrainingArguments
+
+tok = AutoTokenizer.from_pretrained("t5-small")
+t5 = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+rouge = evaluate.load("rouge")
+
+def rouge_metrics(eval_pred):
+    preds, labels = eval_pred
+    decoded = tok.batch_decode(preds, skip_special_tokens=True)
+    refs = tok.batch_decode(labels, skip_special_tokens=True)
+    return rouge.compute(predictions=decoded, references=refs)
+
+args = TrainingArguments(output_dir="out", eval_strategy="epoch")
+trainer = Trainer(model=t5, args=args, eval_dataset=val, compute_metrics=rouge_metrics)
+""",
+            note="the catalogue's example",
+            fixed="""import evaluate
+from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, Trainer, TrainingArguments, Seq2SeqTrainer, Seq2SeqTrainingArguments
+
+tok = AutoTokenizer.from_pretrained("t5-small")
+t5 = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+rouge = evaluate.load("rouge")
+
+def rouge_metrics(eval_pred):
+    preds, labels = eval_pred
+    decoded = tok.batch_decode(preds, skip_special_tokens=True)
+    refs = tok.batch_decode(labels, skip_special_tokens=True)
+    return rouge.compute(predictions=decoded, references=refs)
+
+args = Seq2SeqTrainingArguments(output_dir="out", eval_strategy="epoch", predict_with_generate=True)
+trainer = Seq2SeqTrainer(model=t5, args=args, eval_dataset=val, compute_metrics=rouge_metrics)
+""",
+        ),
+        Example(
+            """import evaluate
+import transformers as T
+
+model = T.AutoModelForSeq2SeqLM.from_pretrained("Helsinki-NLP/opus-mt-en-de")
+bleu = evaluate.load("sacrebleu")
+
+def compute_metrics(p):
+    return bleu.compute(predictions=p.predictions, references=p.label_ids)
+
+training_args = T.Seq2SeqTrainingArguments(
+    output_dir="out",
+    eval_strategy="steps",
+    generation_num_beams=4,
+)
+trainer = T.Seq2SeqTrainer(
+    model=model,
+    args=training_args,
+    train_dataset=train,
+    eval_dataset=val,
+    compute_metrics=compute_metrics,
+)
+""",
+            note="Seq2SeqTrainer through a module alias, predict_with_generate missing",
+        ),
+        Example(
+            """from functools import partial
+import evaluate
+from transformers import (
+    AutoModelForSpeechSeq2Seq,
+    Seq2SeqTrainer,
+    Seq2SeqTrainingArguments,
+)
+
+wer = evaluate.load("wer")
+
+def compute_metrics(pred, tokenizer):
+    text = tokenizer.batch_decode(pred.predictions, skip_special_tokens=True)
+    return {"wer": wer.compute(predictions=text, references=pred.label_ids)}
+
+def model_init():
+    return AutoModelForSpeechSeq2Seq.from_pretrained("openai/whisper-tiny")
+
+args = Seq2SeqTrainingArguments(output_dir="whisper", predict_with_generate=False)
+trainer = Seq2SeqTrainer(
+    args=args, model_init=model_init, compute_metrics=partial(compute_metrics, tokenizer=tok)
+)
+""",
+            note="model_init, partial(), predict_with_generate=False",
+        ),
+        Example(
+            """import sacrebleu
+from transformers import T5ForConditionalGeneration, Trainer
+
+model = T5ForConditionalGeneration.from_pretrained("google-t5/t5-small")
+
+def metrics(eval_pred):
+    hyps = [str(p) for p in eval_pred.predictions]
+    return {"bleu": sacrebleu.corpus_bleu(hyps, [eval_pred.label_ids]).score}
+
+Trainer(model, compute_metrics=metrics, eval_dataset=ds)
+""",
+            note="a concrete encoder-decoder class, positional model, sacrebleu",
+        ),
+    )
+    near_misses = (
+        Example(
+            """from transformers import AutoModelForSeq2SeqLM, Trainer, TrainingArguments
+
+model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+args = TrainingArguments(output_dir="out", eval_strategy="epoch")
+trainer = Trainer(model=model, args=args, train_dataset=train, eval_dataset=val)
+""",
+            note="loss-only training of a seq2seq model with plain Trainer is fine",
+        ),
+        Example(
+            """import evaluate
+from transformers import AutoModelForSeq2SeqLM, Seq2SeqTrainer, Seq2SeqTrainingArguments
+
+rouge = evaluate.load("rouge")
+model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+
+def compute_metrics(p):
+    return rouge.compute(predictions=tok.batch_decode(p.predictions), references=refs)
+
+args = Seq2SeqTrainingArguments(output_dir="out", predict_with_generate=True)
+Seq2SeqTrainer(model=model, args=args, compute_metrics=compute_metrics)
+""",
+            note="generation is on",
+        ),
+        Example(
+            """from transformers import AutoModelForSeq2SeqLM, Trainer
+
+class GenTrainer(Trainer):
+    def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
+        ids = model.generate(**inputs)
+        return None, ids, inputs["labels"]
+
+model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+
+def compute_metrics(p):
+    return {"n": len(tok.batch_decode(p.predictions))}
+
+GenTrainer(model=model, compute_metrics=compute_metrics)
+""",
+            note="a subclass that generates in prediction_step",
+        ),
+        Example(
+            """from transformers import AutoModelForCausalLM, Trainer
+
+model = AutoModelForCausalLM.from_pretrained("gpt2")
+
+def compute_metrics(p):
+    return {"n": len(tok.batch_decode(p.predictions))}
+
+Trainer(model=model, compute_metrics=compute_metrics)
+""",
+            note="decoder-only model",
+        ),
+        Example(
+            """import numpy as np
+from transformers import AutoModelForSeq2SeqLM, Trainer
+
+model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+
+def compute_metrics(p):
+    ids = np.argmax(p.predictions[0], axis=-1)
+    return {"n": len(tok.batch_decode(ids))}
+
+Trainer(model=model, compute_metrics=compute_metrics)
+""",
+            note="compute_metrics takes the argmax itself (teacher-forced predictions)",
+        ),
+        Example(
+            """import evaluate
+from transformers import AutoModel, Trainer
+
+rouge = evaluate.load("rouge")
+model = AutoModel.from_pretrained(args.model_name)
+
+def compute_metrics(p):
+    return rouge.compute(predictions=tok.batch_decode(p.predictions), references=refs)
+
+Trainer(model=model, compute_metrics=compute_metrics)
+""",
+            note="unknown checkpoint behind a generic Auto class",
+        ),
+        Example(
+            """from transformers import AutoModelForSeq2SeqLM, HfArgumentParser
+from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments
+
+(training_args,) = HfArgumentParser(Seq2SeqTrainingArguments).parse_args_into_dataclasses()
+model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+
+def compute_metrics(p):
+    return {"n": len(tok.batch_decode(p.predictions))}
+
+Seq2SeqTrainer(model=model, args=training_args, compute_metrics=compute_metrics)
+""",
+            note="arguments from the command line: predict_with_generate unknown",
+        ),
+        Example(
+            """from trl import SFTTrainer
+from transformers import AutoModelForSeq2SeqLM
+
+model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+
+def compute_metrics(p):
+    return {"n": len(tok.batch_decode(p.predictions))}
+
+SFTTrainer(model=model, compute_metrics=compute_metrics)
+""",
+            note="trl's trainer",
+        ),
+    )
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for trainer in transformers_trainers(ctx.facts):
+            if trainer.overrides(*_EVAL_OVERRIDES):
+                continue
+            if trainer.passes("preprocess_logits_for_metrics") is not False:
+                continue
+            fn = trainer.function("compute_metrics")
+            evidence = text_metric_evidence(fn) if fn is not None else None
+            model = trainer.model()
+            if fn is None or evidence is None or model is None:
+                continue
+            kind = seq2seq_model(ctx, model)
+            if kind is None:
+                continue
+            off = self._generation_off(ctx, trainer)
+            if off is None:
+                continue
+            args, assumed = off
+            severity = self.severity.lowered() if kind.assumed or assumed else self.severity
+            name = "Trainer" if trainer.lineage.base == TRAINER else "Seq2SeqTrainer"
+            reason = (
+                "`Trainer` never generates"
+                if name == "Trainer"
+                else "its arguments lack `predict_with_generate=True`"
+            )
+            message = (
+                f"`{fn.name}` {evidence[1]}, but this `{name}` evaluates without generating: "
+                f"{reason}{describe_assumption(assumed)}. The model is an encoder-decoder "
+                f"({kind.because}), so `compute_metrics` receives the forward pass's logits "
+                "(a tuple of logits and encoder states), not token ids; decoding them fails "
+                "(`TypeError: 'list' object cannot be interpreted as an integer`) or yields "
+                "nonsense. Use `Seq2SeqTrainer` with `Seq2SeqTrainingArguments("
+                "predict_with_generate=True)`."
+            )
+            related = _related(
+                ctx,
+                (kind.model, "encoder-decoder model loaded here"),
+                (args, "training arguments created here"),
+                (evidence[0], f"`{fn.name}` uses generated text here"),
+            )
+            yield ctx.report(
+                self,
+                trainer.call_node.func,
+                message,
+                fix=self._fix(ctx, trainer, args),
+                related=related,
+                severity=severity,
+            )
+
+    @staticmethod
+    def _generation_off(ctx: RuleContext, trainer: TrainerCall) -> tuple[ObjectFact | None, str] | None:
+        """(the arguments object, what was assumed) when evaluation surely does not generate."""
+        args = trainer.args()
+        if args is not None:
+            args_line = lineage(args, ctx.facts)
+            if args_line is None or args_line.base not in TRANSFORMERS_ARGS:
+                return None
+            pwg = setting(args, "predict_with_generate", ctx.facts, default=False)
+            if pwg is not None and pwg.value:
+                return None  # generation intended: HF302 / HF303 say what is in the way
+            if trainer.lineage.base == TRAINER:
+                return args, pwg.assumed if pwg is not None else ""
+            if pwg is None:
+                return None
+            return args, pwg.assumed
+        if trainer.lineage.base == TRAINER and trainer.passes("args") is not None:
+            return None, ""
+        return None
+
+    @staticmethod
+    def _fix(ctx: RuleContext, trainer: TrainerCall, args: ObjectFact | None) -> Fix | None:
+        if args is None or args.user_class is not None:
+            return None
+        renames: list[tuple[cst.BaseExpression, str]] = []
+        if trainer.lineage.base == TRAINER:
+            if not trainer.is_plain_trainer:
+                return None
+            renames.append((trainer.call_node.func, SEQ2SEQ_TRAINER))
+        if args.qualname == TRAINING_ARGS:
+            renames.append((args.node.func, SEQ2SEQ_ARGS))
+        edits = [*use_classes(ctx, renames), _set_true(ctx, args, "predict_with_generate")]
+        return ctx.fix(
+            "Use `Seq2SeqTrainer` with `predict_with_generate=True`", edits, safe=False
+        )
+
+
+class Seq2SeqArgsWithPlainTrainer(Rule):
+    code = "HF302"
+    name = "seq2seq-args-with-plain-trainer"
+    severity = Severity.WARNING
+    summary = "Seq2SeqTrainingArguments' generation settings given to a plain Trainer"
+    what = (
+        "Checks for `Trainer(args=Seq2SeqTrainingArguments(...))`, directly or through a "
+        "variable, with no subclass of `Trainer` in between, where the arguments set one of the "
+        "fields only `Seq2SeqTrainer` reads (`predict_with_generate`, `generation_max_length`, "
+        "`generation_num_beams`, `generation_config`, ...: the fields `Seq2SeqTrainingArguments` "
+        "adds in the installed transformers)."
+    )
+    why = (
+        "Plain `Trainer` never reads `predict_with_generate`, `generation_max_length`, "
+        "`generation_num_beams` or `generation_config`. Evaluation runs a forward pass and "
+        "`compute_metrics` receives logits, silently: transformers prints no message (observed "
+        "with `Trainer` + `Seq2SeqTrainingArguments(predict_with_generate=True)` in 5.23.0)."
+    )
+    example = """
+args = Seq2SeqTrainingArguments(output_dir="out", predict_with_generate=True)
+trainer = Trainer(model=model, args=args, eval_dataset=val, compute_metrics=cm)
+"""
+    use_instead = """
+args = Seq2SeqTrainingArguments(output_dir="out", predict_with_generate=True)
+trainer = Seq2SeqTrainer(model=model, args=args, eval_dataset=val, compute_metrics=cm)
+"""
+    fix_safety = (
+        "Safe: `Seq2SeqTrainer` subclasses `Trainer`, takes the same `__init__` parameters and "
+        "behaves identically when `predict_with_generate` is off; it only starts honouring the "
+        "generation settings the arguments already ask for."
+    )
+    references = (
+        "https://huggingface.co/docs/transformers/main_classes/trainer#transformers.Seq2SeqTrainer",
+        "transformers/trainer_seq2seq.py; transformers/training_args_seq2seq.py",
+    )
+    triggers = (
+        Example(
+            """from transformers import Seq2SeqTrainingArguments, Trainer
+
+args = Seq2SeqTrainingArguments(output_dir="out", predict_with_generate=True)
+trainer = Trainer(model=model, args=args, eval_dataset=val, compute_metrics=cm)
+""",
+            note="the catalogue's example",
+            fixed="""from transformers import Seq2SeqTrainingArguments, Trainer, Seq2SeqTrainer
+
+args = Seq2SeqTrainingArguments(output_dir="out", predict_with_generate=True)
+trainer = Seq2SeqTrainer(model=model, args=args, eval_dataset=val, compute_metrics=cm)
+""",
+        ),
+        Example(
+            """import transformers as T
+
+trainer = T.Trainer(
+    model=model,
+    args=T.Seq2SeqTrainingArguments(
+        output_dir="out",
+        predict_with_generate=True,
+        generation_num_beams=4,
+    ),
+    eval_dataset=val,
+)
+""",
+            note="module alias, arguments built inline over several lines",
+            fixed="""import transformers as T
+
+trainer = T.Seq2SeqTrainer(
+    model=model,
+    args=T.Seq2SeqTrainingArguments(
+        output_dir="out",
+        predict_with_generate=True,
+        generation_num_beams=4,
+    ),
+    eval_dataset=val,
+)
+""",
+        ),
+        Example(
+            """from transformers import Seq2SeqTrainingArguments
+from transformers import Trainer as HFTrainer
+
+def build(model, train):
+    args = Seq2SeqTrainingArguments("out", generation_max_length=128)
+    return HFTrainer(model, args, None, train)
+""",
+            note="aliased import, positional arguments, inside a function",
+        ),
+    )
+    near_misses = (
+        Example(
+            """from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments
+
+args = Seq2SeqTrainingArguments(output_dir="out", predict_with_generate=True)
+Seq2SeqTrainer(model=model, args=args)
+"""
+        ),
+        Example(
+            """from transformers import Seq2SeqTrainingArguments, Trainer
+
+args = Seq2SeqTrainingArguments(output_dir="out", learning_rate=3e-4)
+Trainer(model=model, args=args)
+""",
+            note="no generation setting: plain Trainer behaves the same",
+        ),
+        Example(
+            """from transformers import Seq2SeqTrainingArguments, Trainer
+
+class MyTrainer(Trainer):
+    def evaluate(self, *args, **kwargs):
+        return self.my_generation_eval()
+
+args = Seq2SeqTrainingArguments(output_dir="out", predict_with_generate=True)
+MyTrainer(model=model, args=args)
+""",
+            note="a subclass in between",
+        ),
+        Example(
+            """from trl import SFTConfig, SFTTrainer
+
+args = SFTConfig(output_dir="out", max_length=512)
+SFTTrainer(model=model, args=args, train_dataset=ds)
+""",
+            note="trl",
+        ),
+        Example(
+            """from transformers import Seq2SeqTrainingArguments, Trainer
+
+args = Seq2SeqTrainingArguments(output_dir="out", predict_with_generate=False)
+Trainer(model=model, args=args)
+""",
+            note="generation explicitly off",
+        ),
+    )
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        fields = seq2seq_only_fields(ctx)
+        if not fields:
+            return
+        for trainer in transformers_trainers(ctx.facts):
+            args = trainer.args()
+            if not trainer.is_plain_trainer or args is None:
+                continue
+            args_line = lineage(args, ctx.facts)
+            if args_line is None or args_line.base != SEQ2SEQ_ARGS:
+                continue
+            used = [
+                s
+                for s in (setting(args, f, ctx.facts) for f in sorted(fields))
+                if s is not None and s.value not in (None, False)
+            ]
+            if not used:
+                continue
+            names = _and([f"`{s.name}`" for s in used])
+            assumed = next((s.assumed for s in used if s.assumed), "")
+            message = (
+                f"Plain `Trainer` ignores {names} of `Seq2SeqTrainingArguments`"
+                f"{describe_assumption(assumed)}: it never generates, so evaluation runs a "
+                "forward pass and `compute_metrics` receives logits, with no message from "
+                "transformers. Use `Seq2SeqTrainer`, which takes the same arguments."
+            )
+            func = trainer.call_node.func
+            fix = ctx.fix(
+                "Use `Seq2SeqTrainer`", use_classes(ctx, [(func, SEQ2SEQ_TRAINER)]), safe=True
+            )
+            yield ctx.report(
+                self,
+                func,
+                message,
+                fix=fix,
+                related=_related(ctx, (args, "Seq2SeqTrainingArguments created here")),
+                severity=self.severity.lowered() if assumed else self.severity,
+            )
+
+
+class Seq2SeqOnlyArgsOnTrainingArguments(Rule):
+    code = "HF303"
+    name = "seq2seq-only-args-on-training-arguments"
+    severity = Severity.ERROR
+    summary = "Seq2SeqTrainingArguments-only field passed to TrainingArguments"
+    what = (
+        "Checks for `TrainingArguments(...)` called with a field that only "
+        "`Seq2SeqTrainingArguments` has: in transformers 5.23.0 `predict_with_generate`, "
+        "`generation_max_length`, `generation_num_beams`, `generation_config` and "
+        "`sortish_sampler`. The set is read from the installed transformers' dataclass fields; "
+        "subclasses such as trl's `SFTConfig` or your own are not checked."
+    )
+    why = (
+        "The dataclass rejects the keyword before anything runs:\n\n"
+        "    TypeError: TrainingArguments.__init__() got an unexpected keyword argument "
+        "'predict_with_generate'"
+    )
+    example = """
+args = TrainingArguments(output_dir="out", predict_with_generate=True, generation_num_beams=4)
+"""
+    use_instead = """
+args = Seq2SeqTrainingArguments(output_dir="out", predict_with_generate=True, generation_num_beams=4)
+"""
+    fix_safety = (
+        "Safe: `Seq2SeqTrainingArguments` subclasses `TrainingArguments` and only adds these "
+        "fields. When the arguments go to a plain `Trainer` in this file, the fix also makes "
+        "that call `Seq2SeqTrainer` (HF302), which would otherwise ignore them."
+    )
+    references = (
+        "https://huggingface.co/docs/transformers/main_classes/trainer#transformers.Seq2SeqTrainingArguments",
+        "transformers/training_args_seq2seq.py",
+    )
+    triggers = (
+        Example(
+            """from transformers import TrainingArguments
+
+args = TrainingArguments(output_dir="out", predict_with_generate=True, generation_num_beams=4)
+""",
+            note="the catalogue's example",
+            fixed="""from transformers import TrainingArguments, Seq2SeqTrainingArguments
+
+args = Seq2SeqTrainingArguments(output_dir="out", predict_with_generate=True, generation_num_beams=4)
+""",
+        ),
+        Example(
+            """import transformers as T
+
+training_args = T.TrainingArguments(
+    output_dir="out",
+    learning_rate=5e-5,
+    generation_max_length=128,
+)
+trainer = T.Seq2SeqTrainer(model=model, args=training_args)
+""",
+            note="module alias, multi-line call",
+        ),
+        Example(
+            """from transformers import Trainer, TrainingArguments
+
+args = TrainingArguments(output_dir="out", predict_with_generate=True)
+trainer = Trainer(model=model, args=args, eval_dataset=val)
+""",
+            note="with a plain Trainer: the fix switches both",
+            fixed="""from transformers import Trainer, TrainingArguments, Seq2SeqTrainingArguments, Seq2SeqTrainer
+
+args = Seq2SeqTrainingArguments(output_dir="out", predict_with_generate=True)
+trainer = Seq2SeqTrainer(model=model, args=args, eval_dataset=val)
+""",
+        ),
+        Example(
+            """from transformers import TrainingArguments as TA
+
+def make_args(out):
+    return TA(out, sortish_sampler=True)
+""",
+            note="aliased class inside a function",
+        ),
+    )
+    near_misses = (
+        Example(
+            """from transformers import Seq2SeqTrainingArguments
+
+args = Seq2SeqTrainingArguments(output_dir="out", predict_with_generate=True)
+"""
+        ),
+        Example(
+            """from dataclasses import dataclass
+from transformers import TrainingArguments
+
+@dataclass
+class MyArgs(TrainingArguments):
+    predict_with_generate: bool = False
+
+args = MyArgs(output_dir="out", predict_with_generate=True)
+""",
+            note="a subclass that declares the field itself",
+        ),
+        Example(
+            """from trl import SFTConfig
+
+args = SFTConfig(output_dir="out", max_length=512, packing=True)
+""",
+            note="trl's config has its own fields",
+        ),
+        Example(
+            """from transformers import TrainingArguments
+
+extra = {"predict_with_generate": True}
+args = TrainingArguments(output_dir="out", **extra)
+""",
+            note="fields passed through **kwargs are not guessed",
+        ),
+        Example(
+            """from mylib import TrainingArguments
+
+args = TrainingArguments(output_dir="out", predict_with_generate=True)
+""",
+            note="not transformers",
+        ),
+    )
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        fields = seq2seq_only_fields(ctx)
+        if not fields:
+            return
+        for args in ctx.objects(Kind.TRAINING_ARGS):
+            if args.qualname != TRAINING_ARGS or args.user_class is not None:
+                continue
+            offending = [(key, arg) for key, arg in args.call.kwargs.items() if key in fields]
+            if not offending:
+                continue
+            fix = self._fix(ctx, args)
+            for key, arg in offending:
+                assert arg.node.keyword is not None
+                message = (
+                    f"`{key}` is a field of `Seq2SeqTrainingArguments`, not `TrainingArguments`: "
+                    "this call fails with `TypeError: TrainingArguments.__init__() got an "
+                    f"unexpected keyword argument '{key}'`. Use `Seq2SeqTrainingArguments` (and "
+                    "`Seq2SeqTrainer`, the trainer that reads it)."
+                )
+                yield ctx.report(self, arg.node.keyword, message, fix=fix)
+
+    @staticmethod
+    def _fix(ctx: RuleContext, args: ObjectFact) -> Fix | None:
+        renames: list[tuple[cst.BaseExpression, str]] = [(args.node.func, SEQ2SEQ_ARGS)]
+        for trainer in transformers_trainers(ctx.facts):
+            if trainer.is_plain_trainer and trainer.args() is args:
+                renames.append((trainer.call_node.func, SEQ2SEQ_TRAINER))
+        return ctx.fix("Use `Seq2SeqTrainingArguments`", use_classes(ctx, renames), safe=True)
+
+
+class Seq2SeqLabelsWithoutSeq2SeqCollator(Rule):
+    code = "HF304"
+    name = "seq2seq-labels-without-seq2seq-collator"
+    severity = Severity.WARNING
+    summary = "Variable-length seq2seq labels batched by a collator that does not pad labels"
+    what = (
+        "Checks for a `Trainer` / `Seq2SeqTrainer` training an encoder-decoder model whose "
+        "`data_collator` is `DataCollatorWithPadding(...)`, `default_data_collator` or omitted, "
+        "while the file's preprocessing creates `labels` (`tokenizer(..., text_target=...)`, "
+        "`[\"labels\"] = ...`). Preprocessing that pads to a fixed length "
+        "(`padding=\"max_length\"`) is left alone."
+    )
+    why = (
+        "`DataCollatorWithPadding` pads the inputs but not the variable-length `labels`, and "
+        "the default collator pads nothing; batching fails with:\n\n"
+        "    ValueError: Unable to create tensor, you should probably activate truncation "
+        "and/or padding with 'padding=True' 'truncation=True' to have batched tensors with the "
+        "same length. Perhaps your features (`labels` in this case) have excessive nesting "
+        "(inputs type `list` where type `int` is expected).\n\n"
+        "`DataCollatorForSeq2Seq` pads labels with -100, which the loss ignores."
+    )
+    example = """
+collator = DataCollatorWithPadding(tokenizer)
+trainer = Seq2SeqTrainer(model=t5, args=args, train_dataset=tok_ds, data_collator=collator)
+"""
+    use_instead = """
+collator = DataCollatorForSeq2Seq(tokenizer, model=t5)
+trainer = Seq2SeqTrainer(model=t5, args=args, train_dataset=tok_ds, data_collator=collator)
+"""
+    fix_safety = (
+        "Safe: `DataCollatorForSeq2Seq` takes the same tokenizer and padding arguments, pads the "
+        "inputs the same way and also pads `labels` (with -100, ignored by the loss); given the "
+        "model it also prepares `decoder_input_ids`."
+    )
+    references = (
+        "https://huggingface.co/docs/transformers/main_classes/data_collator#transformers.DataCollatorForSeq2Seq",
+        "transformers/data/data_collator.py (DataCollatorForSeq2Seq)",
+    )
+    triggers = (
+        Example(
+            """from transformers import (
+    AutoModelForSeq2SeqLM,
+    AutoTokenizer,
+    DataCollatorWithPadding,
+    Seq2SeqTrainer,
+)
+
+tokenizer = AutoTokenizer.from_pretrained("t5-small")
+t5 = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+
+def preprocess(batch):
+    return tokenizer(batch["document"], text_target=batch["summary"], truncation=True)
+
+tok_ds = raw.map(preprocess, batched=True)
+collator = DataCollatorWithPadding(tokenizer)
+trainer = Seq2SeqTrainer(model=t5, args=args, train_dataset=tok_ds, data_collator=collator)
+""",
+            note="the catalogue's example",
+            fixed="""from transformers import (
+    AutoModelForSeq2SeqLM,
+    AutoTokenizer,
+    DataCollatorWithPadding,
+    Seq2SeqTrainer, DataCollatorForSeq2Seq,
+)
+
+tokenizer = AutoTokenizer.from_pretrained("t5-small")
+t5 = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+
+def preprocess(batch):
+    return tokenizer(batch["document"], text_target=batch["summary"], truncation=True)
+
+tok_ds = raw.map(preprocess, batched=True)
+collator = DataCollatorForSeq2Seq(tokenizer, model=t5)
+trainer = Seq2SeqTrainer(model=t5, args=args, train_dataset=tok_ds, data_collator=collator)
+""",
+        ),
+        Example(
+            """from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, Trainer
+
+tok = AutoTokenizer.from_pretrained("facebook/bart-base")
+model = AutoModelForSeq2SeqLM.from_pretrained("facebook/bart-base")
+
+def preprocess(examples):
+    inputs = tok(examples["src"], truncation=True)
+    inputs["labels"] = tok(examples["tgt"], truncation=True)["input_ids"]
+    return inputs
+
+train = ds.map(preprocess, batched=True)
+trainer = Trainer(model=model, args=args, train_dataset=train, processing_class=tok)
+""",
+            note="collator omitted: Trainer pads inputs only",
+            fixed="""from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, Trainer, DataCollatorForSeq2Seq
+
+tok = AutoTokenizer.from_pretrained("facebook/bart-base")
+model = AutoModelForSeq2SeqLM.from_pretrained("facebook/bart-base")
+
+def preprocess(examples):
+    inputs = tok(examples["src"], truncation=True)
+    inputs["labels"] = tok(examples["tgt"], truncation=True)["input_ids"]
+    return inputs
+
+train = ds.map(preprocess, batched=True)
+trainer = Trainer(model=model, args=args, train_dataset=train, processing_class=tok, data_collator=DataCollatorForSeq2Seq(tok, model=model))
+""",
+        ),
+        Example(
+            """import transformers as T
+
+tok = T.AutoTokenizer.from_pretrained("t5-small")
+model = T.T5ForConditionalGeneration.from_pretrained("t5-small")
+train = ds.map(lambda b: tok(b["x"], text_target=b["y"]), batched=True)
+trainer = T.Seq2SeqTrainer(
+    model=model,
+    args=args,
+    train_dataset=train,
+    data_collator=T.DataCollatorWithPadding(tok, pad_to_multiple_of=8),
+)
+""",
+            note="module alias, inline collator, concrete model class",
+        ),
+        Example(
+            """from transformers import AutoModelForSeq2SeqLM, Seq2SeqTrainer, default_data_collator
+
+model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+train = ds.map(lambda b: tok(b["x"], text_target=b["y"]), batched=True)
+Seq2SeqTrainer(model=model, train_dataset=train, data_collator=default_data_collator)
+""",
+            note="default_data_collator pads nothing",
+        ),
+    )
+    near_misses = (
+        Example(
+            """from transformers import AutoModelForSeq2SeqLM, DataCollatorForSeq2Seq, Seq2SeqTrainer
+
+model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+train = ds.map(lambda b: tok(b["x"], text_target=b["y"]), batched=True)
+Seq2SeqTrainer(model=model, train_dataset=train, data_collator=DataCollatorForSeq2Seq(tok))
+"""
+        ),
+        Example(
+            """from transformers import AutoModelForSeq2SeqLM, DataCollatorWithPadding, Trainer
+
+model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+def prep(b):
+    return tok(b["x"], text_target=b["y"], padding="max_length", max_length=128)
+train = ds.map(prep, batched=True)
+Trainer(model=model, train_dataset=train, data_collator=DataCollatorWithPadding(tok))
+""",
+            note="labels padded to a fixed length in preprocessing",
+        ),
+        Example(
+            """from transformers import AutoModelForCausalLM, DataCollatorWithPadding, Trainer
+
+model = AutoModelForCausalLM.from_pretrained("gpt2")
+train = ds.map(lambda b: tok(b["x"], text_target=b["y"]), batched=True)
+Trainer(model=model, train_dataset=train, data_collator=DataCollatorWithPadding(tok))
+""",
+            note="not an encoder-decoder",
+        ),
+        Example(
+            """from datasets import load_from_disk
+from transformers import AutoModelForSeq2SeqLM, Seq2SeqTrainer
+
+model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+Seq2SeqTrainer(model=model, train_dataset=load_from_disk("tokenized"))
+""",
+            note="no visible preprocessing of labels",
+        ),
+        Example(
+            """from transformers import AutoModelForSeq2SeqLM, Seq2SeqTrainer
+
+model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+train = ds.map(lambda b: tok(b["x"], text_target=b["y"]), batched=True)
+Seq2SeqTrainer(model=model, train_dataset=train, **trainer_kwargs)
+""",
+            note="the collator may come through **kwargs",
+        ),
+    )
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        labels = ctx.facts.labels_evidence
+        if not labels or self._pads_to_fixed_length(ctx):
+            return
+        for trainer in transformers_trainers(ctx.facts):
+            if trainer.overrides(*_DATALOADER_OVERRIDES):
+                continue
+            if not (trainer.passes("train_dataset") or trainer.passes("eval_dataset")):
+                continue
+            collator_arg = trainer.arg("data_collator")
+            collator: ObjectFact | None = None
+            if collator_arg is None:
+                if trainer.obj.call.has_star_kwargs:
+                    continue
+                what = (
+                    "no `data_collator` (so `Trainer` uses `DataCollatorWithPadding`, which "
+                    "pads the inputs but not `labels`)"
+                    if trainer.passes("processing_class")
+                    else "no `data_collator` (so `Trainer` uses `default_data_collator`, which "
+                    "pads nothing)"
+                )
+            elif isinstance(collator_arg.value, ObjRef) and (
+                collator_arg.value.obj.qualname == "transformers.DataCollatorWithPadding"
+            ):
+                collator = collator_arg.value.obj
+                what = "`DataCollatorWithPadding`, which pads the inputs but not `labels`"
+            elif isinstance(collator_arg.value, ClassRef) and (
+                collator_arg.value.qualname == DEFAULT_COLLATOR
+            ):
+                what = "`default_data_collator`, which pads nothing"
+            else:
+                continue
+            model = trainer.model()
+            kind = seq2seq_model(ctx, model) if model is not None else None
+            if kind is None:
+                continue
+            message = (
+                f"This trainer batches seq2seq `labels` with {what}: the model is an "
+                f"encoder-decoder ({kind.because}) and the preprocessing creates "
+                "variable-length `labels`, so batching fails with `ValueError: Unable to create "
+                "tensor, you should probably activate truncation and/or padding ... Perhaps your "
+                "features (`labels` in this case) have excessive nesting`. Use "
+                "`DataCollatorForSeq2Seq(tokenizer, model=model)`, which pads labels with -100."
+            )
+            node: cst.CSTNode = collator_arg.node if collator_arg is not None else trainer.call_node.func
+            related = _related(
+                ctx,
+                (kind.model, "encoder-decoder model loaded here"),
+                (collator, "collator created here"),
+                (labels[0], "labels created here"),
+            )
+            yield ctx.report(
+                self,
+                node,
+                message,
+                fix=self._fix(ctx, trainer, collator),
+                related=related,
+                severity=self.severity.lowered() if kind.assumed else self.severity,
+            )
+
+    @staticmethod
+    def _pads_to_fixed_length(ctx: RuleContext) -> bool:
+        """Preprocessing that pads to `max_length` (or to a value not known here)."""
+        for call in ctx.facts.calls:
+            padding = call.kwargs.get("padding")
+            if padding is not None:
+                value = padding.value
+                if not isinstance(value, Const) or value.value == "max_length":
+                    return True
+            pad_max = call.kwargs.get("pad_to_max_length")
+            if pad_max is not None and not (
+                isinstance(pad_max.value, Const) and pad_max.value.value is False
+            ):
+                return True
+        return False
+
+    @staticmethod
+    def _fix(ctx: RuleContext, trainer: TrainerCall, collator: ObjectFact | None) -> Fix | None:
+        model_arg = trainer.arg("model")
+        model_name = (
+            model_arg.expr.value
+            if model_arg is not None and isinstance(model_arg.expr, cst.Name)
+            else None
+        )
+        if collator is not None:
+            call = collator.call
+            if len(call.args) > 1 or call.has_star_kwargs or not (call.args or call.kwargs):
+                return None  # a second positional argument means something else in the new class
+            edits = use_classes(ctx, [(call.node.func, "transformers.DataCollatorForSeq2Seq")])
+            if model_name is not None and _bound_before(ctx, model_arg, collator):
+                edits.append(ctx.add_kwarg(call.node, f"model={model_name}"))
+            return ctx.fix("Use `DataCollatorForSeq2Seq`", edits, safe=True)
+        tokenizer = _tokenizer_spelling(ctx, trainer)
+        if tokenizer is None:
+            return None
+        spelling, import_edit = ctx.name_for("transformers.DataCollatorForSeq2Seq")
+        model_part = f", model={model_name}" if model_name is not None else ""
+        new = f"{spelling}({tokenizer}{model_part})"
+        collator_arg = trainer.arg("data_collator")
+        edit = (
+            ctx.replace(collator_arg.expr, new)
+            if collator_arg is not None
+            else ctx.add_kwarg(trainer.call_node, f"data_collator={new}")
+        )
+        return ctx.fix("Use `DataCollatorForSeq2Seq`", [edit, import_edit], safe=True)
+
+
+def _bound_before(ctx: RuleContext, model_arg: Arg | None, collator: ObjectFact) -> bool:
+    """Whether the model variable the trainer gets already exists where the collator is made."""
+    if model_arg is None or not isinstance(model_arg.value, ObjRef):
+        return False
+    model = model_arg.value.obj
+    if model.call.target is None or model.call.function is not collator.call.function:
+        return False
+    return ctx.range(model.node).end <= ctx.range(collator.node).start
+
+
+def _tokenizer_spelling(ctx: RuleContext, trainer: TrainerCall) -> str | None:
+    """The tokenizer variable to hand a new collator: `processing_class=`, or the one tokenizer
+    this scope loads before the trainer."""
+    arg = trainer.arg("processing_class")
+    if arg is not None:
+        return arg.expr.value if isinstance(arg.expr, cst.Name) else None
+    fn = trainer.obj.call.function
+    start = ctx.range(trainer.call_node).start
+    found = [
+        t
+        for t in ctx.objects(Kind.TOKENIZER)
+        if t.call.target is not None
+        and t.call.function is fn
+        and ctx.range(t.node).end <= start
+    ]
+    names = {t.call.target for t in found}
+    return names.pop() if len(names) == 1 else None
