@@ -33,9 +33,13 @@ class HelperResolver:
     use_jedi: bool = True
     _facts: dict[tuple[Path, float], ModuleFacts | None] = field(default_factory=dict)
     _located: dict[str, Path | None] = field(default_factory=dict)
-    _jedi: dict[str, concurrent.futures.Future[tuple[Path, str] | None]] = field(default_factory=dict)
+    _jedi: dict[str, concurrent.futures.Future[tuple[Path, str] | None]] = field(
+        default_factory=dict
+    )
 
-    def object_returned_by(self, qualname: str, call: CallFact, depth: int = 0) -> ObjectFact | None:
+    def object_returned_by(
+        self, qualname: str, call: CallFact, depth: int = 0
+    ) -> ObjectFact | None:
         if depth > 2 or "." not in qualname:
             return None
         module, _, func = qualname.rpartition(".")

@@ -80,7 +80,9 @@ class ObjectFact:
         return self.call.node
 
     def __repr__(self) -> str:
-        return f"ObjectFact({self.kind.value}, {self.class_name}.{self.method}, {self.checkpoint!r})"
+        return (
+            f"ObjectFact({self.kind.value}, {self.class_name}.{self.method}, {self.checkpoint!r})"
+        )
 
     def kw(self, name: str) -> Arg | None:
         return self.call.kwargs.get(name)

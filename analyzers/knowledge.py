@@ -6,11 +6,28 @@ knowledge_extract.py), cached per transformers version. No hand-written copy of 
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
 from dataclasses import dataclass, field
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+from hflint.analyzers import knowledge_extract
 
 # Returned by Knowledge.resolve when the model type is not known to this transformers:
 # custom / remote code / newer release. Rules must stay silent on it.
 UNKNOWN = "?"
+# Tables of headless or catch-all classes: a class also listed in a task table heads there.
+_GENERIC_AUTOS = [
+    f"{prefix}{name}"
+    for name in ("AutoModel", "AutoModelForTextEncoding", "AutoModelForPreTraining")
+    for prefix in ("", "TF", "Flax")
+]
 
 
 @dataclass(frozen=True)
@@ -20,6 +37,7 @@ class TaskInfo:
     default_model: str | None = None
     default_revision: str | None = None
     type: str = ""
+    impl: str = ""  # pipeline class name
 
 
 @dataclass
@@ -33,16 +51,23 @@ class Knowledge:
     auto_classes: frozenset[str] = frozenset()
     # every public name importable from the top-level `transformers` package
     exported_names: frozenset[str] = frozenset()
+    # names the lazy module also serves although unlisted (5.x `BertTokenizerFast`, ...)
+    lazy_aliases: frozenset[str] = frozenset()
     # model-specific class name -> model_type (from the auto tables)
     model_class_types: dict[str, str] = field(default_factory=dict)
     # pipeline tasks
     tasks: dict[str, TaskInfo] = field(default_factory=dict)
     task_aliases: dict[str, str] = field(default_factory=dict)
     removed_tasks: dict[str, str] = field(default_factory=dict)  # task -> transformers' message
+    task_redirects: dict[str, str] = field(default_factory=dict)  # 5.x image-to-text -> ...
+    task_prefixes: dict[str, str] = field(default_factory=dict)  # "translation_" -> translation
     # dataclass fields of TrainingArguments / Seq2SeqTrainingArguments; Trainer.__init__ params
     training_args_fields: frozenset[str] = frozenset()
     seq2seq_training_args_fields: frozenset[str] = frozenset()
     trainer_init_params: frozenset[str] = frozenset()
+    trainer_renamed_kwargs: dict[str, str] = field(default_factory=dict)  # 4.x tokenizer=
+    # public Auto classes kept only as deprecated aliases (4.x AutoModelWithLMHead, ...)
+    deprecated_auto_classes: frozenset[str] = frozenset()
 
     def resolve(
         self, model_type: str, auto_class: str, architectures: tuple[str, ...] = ()
@@ -52,17 +77,123 @@ class Knowledge:
         Returns the class name, None when the Auto class cannot load this model type, or
         UNKNOWN when the model type is unknown to this transformers (or the Auto class is).
         """
-        raise NotImplementedError
+        config = self.config_mapping.get(model_type)
+        table = self.auto_tables.get(auto_class)
+        if config is None or table is None:
+            return UNKNOWN
+        for candidate in self._lookup_order[config]:
+            if candidate in table:
+                hit = table[candidate]
+                if isinstance(hit, str):
+                    return hit
+                return next((a for a in architectures if a in hit), hit[0])
+        return None
 
     def accepting_auto_classes(self, model_type: str) -> list[str]:
         """Every Auto model class whose table accepts `model_type` (same resolution rule)."""
-        raise NotImplementedError
+        return [a for a in self.auto_tables if self.resolve(model_type, a) not in (None, UNKNOWN)]
 
     def head_of(self, class_name: str) -> str | None:
-        """For a model class, the Auto class whose table lists it first (its head)."""
-        raise NotImplementedError
+        """For a model class, the Auto class whose table lists it (its head).
+
+        A task table wins over AutoModel / AutoModelForTextEncoding / AutoModelForPreTraining
+        (CLIPModel heads AutoModelForZeroShotImageClassification, BertModel heads AutoModel),
+        and 4.x deprecated aliases (AutoModelWithLMHead) come last.
+        """
+        return self._heads.get(class_name)
+
+    def has_name(self, name: str) -> bool:
+        """Whether `from transformers import name` works in this version."""
+        return name in self.exported_names or name in self.lazy_aliases
+
+    @cached_property
+    def _lookup_order(self) -> dict[str, list[str]]:
+        # _LazyAutoMapping: the LAST model type of a config class first, then all of them.
+        order: dict[str, list[str]] = {}
+        for model_type, config in self.config_mapping.items():
+            order.setdefault(config, []).append(model_type)
+        return {c: [types[-1], *types] for c, types in order.items()}
+
+    @cached_property
+    def _heads(self) -> dict[str, str]:
+        def rank(auto: str) -> int:  # task tables, then generic ones, then deprecated aliases
+            if auto in self.deprecated_auto_classes:
+                return len(_GENERIC_AUTOS) + 1
+            return _GENERIC_AUTOS.index(auto) + 1 if auto in _GENERIC_AUTOS else 0
+
+        heads: dict[str, str] = {}
+        for auto in sorted(self.auto_tables, key=rank):
+            for value in self.auto_tables[auto].values():
+                for cls in (value,) if isinstance(value, str) else value:
+                    heads.setdefault(cls, auto)
+        return heads
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Knowledge:
+        """From `knowledge_extract.extract` output, fresh or read back from the cache."""
+        kinds = {f.name: str(f.type) for f in dataclasses.fields(cls)}
+        if kinds.keys() != data.keys():
+            raise ValueError(f"not a Knowledge payload: {sorted(kinds.keys() ^ data.keys())}")
+        args: dict[str, Any] = {
+            k: frozenset(v) if kinds[k].startswith("frozenset") else v for k, v in data.items()
+        }
+        args["auto_tables"] = {
+            auto: {t: v if isinstance(v, str) else tuple(v) for t, v in table.items()}
+            for auto, table in data["auto_tables"].items()
+        }
+        args["tasks"] = {
+            k: TaskInfo(**{**v, "auto_classes": tuple(v["auto_classes"])})
+            for k, v in data["tasks"].items()
+        }
+        return cls(**args)
 
 
+def cache_dir() -> Path:
+    if env := os.environ.get("HFLINT_CACHE_DIR"):
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "hflint"
+
+
+def cache_path(pkg: Path) -> Path:
+    """Cache file for the transformers at `pkg`: version + stats of its sources + format."""
+    digest = hashlib.sha256(knowledge_extract.source_stamp(pkg.resolve()).encode()).hexdigest()
+    version = knowledge_extract.read_version(pkg)
+    return cache_dir() / f"transformers-{version}-{digest[:20]}.json"
+
+
+def load_knowledge_from(pkg: Path) -> Knowledge:
+    """Knowledge for the transformers package at `pkg`, from the cache when it is valid."""
+    path = cache_path(pkg)
+    with contextlib.suppress(Exception):  # absent, unreadable or corrupt: extract again
+        return Knowledge.from_json(json.loads(path.read_text(encoding="utf-8")))
+    data = knowledge_extract.extract(pkg)
+    _write_cache(path, data)
+    return Knowledge.from_json(data)
+
+
+def _write_cache(path: Path, data: dict[str, object]) -> None:
+    """Atomic write; a read-only home or a full disk just leaves hflint uncached."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+        os.replace(tmp, path)
+    except (OSError, TypeError, ValueError):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+@cache
 def load_knowledge() -> Knowledge:
-    """Knowledge for the transformers installed next to hflint (cached per version)."""
-    raise NotImplementedError
+    """Knowledge for the transformers installed next to hflint (cached per version).
+
+    Without transformers it is empty (version ""): every model type resolves to UNKNOWN, and
+    rules must not read a missing name as "removed from transformers".
+    """
+    pkg = knowledge_extract.find_transformers()
+    return load_knowledge_from(pkg) if pkg is not None else Knowledge(version="")

@@ -49,7 +49,9 @@ def head_suffix(obj: ObjectFact) -> str | None:
     return next((s for s in HEAD_SUFFIXES if obj.class_name.endswith(s)), None)
 
 
-def classifier_loads(ctx: RuleContext, suffixes: tuple[str, ...] = HEAD_SUFFIXES) -> Iterator[ObjectFact]:
+def classifier_loads(
+    ctx: RuleContext, suffixes: tuple[str, ...] = HEAD_SUFFIXES
+) -> Iterator[ObjectFact]:
     """`<X>For{Sequence,Token}Classification.from_pretrained(...)` calls made in this module."""
     registered = {
         call.qualname.rsplit(".", 2)[-2]
@@ -98,7 +100,11 @@ class LabelRequest:
 
     @property
     def overridable(self) -> bool:
-        return self.arg is not None and isinstance(self.arg.value, Const) and self.arg.value.overridable
+        return (
+            self.arg is not None
+            and isinstance(self.arg.value, Const)
+            and self.arg.value.overridable
+        )
 
 
 UNKNOWN_REQUEST = LabelRequest(known=False)
@@ -158,7 +164,11 @@ def class_name_lists(facts: ModuleFacts) -> list[LabelList]:
         labels = found.labels
         if found.name != "ClassLabel" and any(w in found.name.lower() for w in _NOT_CLASS_NAMES):
             continue
-        if len(labels) >= 2 and all(isinstance(x, str) for x in labels) and len(set(labels)) == len(labels):
+        if (
+            len(labels) >= 2
+            and all(isinstance(x, str) for x in labels)
+            and len(set(labels)) == len(labels)
+        ):
             out.append(found)
     return out
 
@@ -203,7 +213,9 @@ def related_labels(ctx: RuleContext, labels: LabelList) -> Related:
 
 
 # ---- HF401 -----------------------------------------------------------------------------------
-def is_classifier(facts_architectures: tuple[str, ...], id2label: dict[int, str] | None, label_count: int | None) -> bool | None:
+def is_classifier(
+    facts_architectures: tuple[str, ...], id2label: dict[int, str] | None, label_count: int | None
+) -> bool | None:
     """Whether a checkpoint already has a classifier head; None when its config cannot tell."""
     if label_count is not None or any("Classification" in a for a in facts_architectures):
         return True
@@ -674,9 +686,7 @@ class ClassifierSizeMismatch(Rule):
         setting = ctx.code(request.arg.node).rstrip(", \n")
         where = f"The model this file saves (loaded with `{setting}`)"
         related = (ctx.loaded_here(saved, "the saved model is loaded here"),)
-        return ExistingHead(
-            request.count, where, assumed=request.overridable, related=related
-        )
+        return ExistingHead(request.count, where, assumed=request.overridable, related=related)
 
     def _finding(
         self,
@@ -703,7 +713,9 @@ class ClassifierSizeMismatch(Rule):
         else:
             edit = ctx.add_kwarg(obj.node, "ignore_mismatched_sizes=True")
         fix = ctx.fix(
-            f"Pass ignore_mismatched_sizes=True (a new {request.count}-label head)", [edit], safe=False
+            f"Pass ignore_mismatched_sizes=True (a new {request.count}-label head)",
+            [edit],
+            safe=False,
         )
         related = list(head.related)
         if request.config is not None:
@@ -766,7 +778,9 @@ def _bases(block: str) -> list[str]:
     return [b.strip().split(".")[-1] for b in match.group(1).split(",") if b.strip()]
 
 
-def needs_pad_token_id(knowledge: Knowledge, class_name: str, model_type: str, depth: int = 0) -> bool | None:
+def needs_pad_token_id(
+    knowledge: Knowledge, class_name: str, model_type: str, depth: int = 0
+) -> bool | None:
     """Whether the class pools the last non-pad token (and so needs config.pad_token_id)."""
     block = class_source("modeling", class_name, model_type)
     if block is None or depth > 3:
@@ -965,7 +979,12 @@ class DecoderClassifierWithoutPadTokenId(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for obj in classifier_loads(ctx, (SEQUENCE_HEAD,)):
             call = obj.call
-            if call.has_star_kwargs or len(call.args) > 1 or call.kw("config") or call.kw("pad_token_id"):
+            if (
+                call.has_star_kwargs
+                or len(call.args) > 1
+                or call.kw("config")
+                or call.kw("pad_token_id")
+            ):
                 continue
             ckpt = ctx.checkpoint(obj)
             if ckpt is None or ckpt.via_save or obj.saved_from is not None:
@@ -995,7 +1014,9 @@ class DecoderClassifierWithoutPadTokenId(Rule):
         if "pad_token_id" in facts.strings:  # config.update({...}), setattr(..., "pad_token_id")
             return True
         tokenizer_writes = {
-            id(use.node) for use in facts.attr_uses if use.is_write and use.obj.kind is not Kind.MODEL
+            id(use.node)
+            for use in facts.attr_uses
+            if use.is_write and use.obj.kind is not Kind.MODEL
         }
         other_models = {
             id(use.node) for use in facts.attr_uses if use.is_write and not wraps(use.obj, obj)
@@ -1003,7 +1024,10 @@ class DecoderClassifierWithoutPadTokenId(Rule):
         for node in facts.attr_writes.get("pad_token_id", []):
             if id(node) not in tokenizer_writes and id(node) not in other_models:
                 return True
-        if any(use.is_write and wraps(use.obj, obj) and use.path == ("config",) for use in facts.attr_uses):
+        if any(
+            use.is_write and wraps(use.obj, obj) and use.path == ("config",)
+            for use in facts.attr_uses
+        ):
             return True
         for call in facts.calls:  # handed to this module's own code, which may set it
             if call.qualname and not call.qualname.startswith(("transformers.", "peft.", "torch.")):
@@ -1012,11 +1036,15 @@ class DecoderClassifierWithoutPadTokenId(Rule):
                     return True
         return False
 
-    def _finding(self, ctx: RuleContext, obj: ObjectFact, ckpt: Checkpoint, class_name: str) -> Finding:
+    def _finding(
+        self, ctx: RuleContext, obj: ObjectFact, ckpt: Checkpoint, class_name: str
+    ) -> Finding:
         pad = self._pad_source(ctx, obj)
         model = obj.call.target or "model"
         if pad is None:
-            todo = f"pass `pad_token_id=tokenizer.pad_token_id` or set `{model}.config.pad_token_id`"
+            todo = (
+                f"pass `pad_token_id=tokenizer.pad_token_id` or set `{model}.config.pad_token_id`"
+            )
         elif pad.before_load:
             todo = f"pass `pad_token_id={pad.name}.pad_token_id`"
         else:
@@ -1047,7 +1075,11 @@ class DecoderClassifierWithoutPadTokenId(Rule):
             has_pad = ckpt is not None and ckpt.facts.tokenizer_has_pad_token is True
             after: cst.CSTNode | None = None
             for use in ctx.facts.attr_uses:
-                if use.obj is not tok or not use.is_write or use.path not in (("pad_token",), ("pad_token_id",)):
+                if (
+                    use.obj is not tok
+                    or not use.is_write
+                    or use.path not in (("pad_token",), ("pad_token_id",))
+                ):
                     continue
                 if ctx.range(use.node).start < load_start:
                     has_pad = has_pad or created_before
@@ -1071,5 +1103,8 @@ class DecoderClassifierWithoutPadTokenId(Rule):
         line = ctx.source.line(where.end.line)
         indent = " " * where.start.column
         text = f"{model}.config.pad_token_id = {pad.name}.pad_token_id"
-        edit = Edit(Range(Position(where.end.line, len(line)), Position(where.end.line, len(line))), f"\n{indent}{text}")
+        edit = Edit(
+            Range(Position(where.end.line, len(line)), Position(where.end.line, len(line))),
+            f"\n{indent}{text}",
+        )
         return ctx.fix(f"Set {text}", [edit], safe=True)

@@ -241,8 +241,10 @@ class RuleContext:
                 return local, None
         if isinstance(like, cst.Attribute):
             return f"{self.code(like.value)}.{short}", None
+        if any(imp.module == module for imp in self.facts.import_facts):
+            return short, self.import_edit(module, short)
         for local, qual in self.facts.imports.items():
-            if qual == module and local != module:
+            if qual == module:
                 return f"{local}.{short}", None
         return short, self.import_edit(module, short)
 

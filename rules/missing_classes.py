@@ -69,8 +69,8 @@ def _uses(ctx: RuleContext) -> Iterator[tuple[str, cst.CSTNode, ImportFact | Non
 
 
 def _exists(ctx: RuleContext, name: str) -> bool:
-    known = ctx.knowledge.exported_names
-    return not known or name in known
+    """Unknown counts as existing: without an installed transformers nothing is judged."""
+    return not ctx.knowledge.version or ctx.knowledge.has_name(name)
 
 
 class NonexistentAutoClass(Rule):
@@ -374,7 +374,7 @@ class TensorflowFlaxRemoved(Rule):
                 f"attribute {name})."
             )
             fix = None
-            if twin and _exists(ctx, twin) and ctx.knowledge.exported_names:
+            if twin and ctx.knowledge.version and ctx.knowledge.has_name(twin):
                 message += f" Use the PyTorch class `{twin}`."
                 edits = (
                     _rename_everywhere(ctx, name, twin, imp)

@@ -15,7 +15,7 @@ from typing import Any
 import libcst as cst
 
 from hflint.analyzers.facts import Arg, ClassFact, FunctionFact, Kind, ModuleFacts, ObjectFact
-from hflint.analyzers.findings import Edit
+from hflint.analyzers.findings import Edit, Related
 from hflint.analyzers.values import ClassRef, Const, ObjRef, Value
 from hflint.rules.context import RuleContext
 
@@ -73,7 +73,9 @@ def lineage(obj: ObjectFact, facts: ModuleFacts) -> Lineage | None:
     return Lineage(bases.pop(), frozenset(methods))
 
 
-def _walk(cls: ClassFact, facts: ModuleFacts, bases: set[str], methods: set[str], depth: int) -> bool:
+def _walk(
+    cls: ClassFact, facts: ModuleFacts, bases: set[str], methods: set[str], depth: int
+) -> bool:
     if depth > _MAX_DEPTH:
         return False
     methods |= cls.methods
@@ -184,7 +186,9 @@ class TrainerCall:
 
     @property
     def is_transformers(self) -> bool:
-        return self.lineage.base in TRANSFORMERS_TRAINERS and "__init__" not in self.lineage.overrides
+        return (
+            self.lineage.base in TRANSFORMERS_TRAINERS and "__init__" not in self.lineage.overrides
+        )
 
     def arg(self, name: str) -> Arg | None:
         """The argument `name` of Trainer.__init__, by keyword, or by position for the
@@ -348,6 +352,18 @@ def decoder_only_type(ctx: RuleContext, model_type: str) -> bool:
         k.resolve(model_type, other) is None
         for other in ("AutoModelForMaskedLM", *SEQ2SEQ_AUTO_CLASSES)
     )
+
+
+def related_places(
+    ctx: RuleContext, *items: tuple[cst.CSTNode | ObjectFact | None, str]
+) -> list[Related]:
+    out: list[Related] = []
+    for item, label in items:
+        if isinstance(item, ObjectFact):
+            out.append(ctx.loaded_here(item, label))
+        elif item is not None:
+            out.append(Related(label, ctx.range(item)))
+    return out
 
 
 def describe_assumption(assumed: str) -> str:

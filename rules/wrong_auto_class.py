@@ -519,7 +519,7 @@ class HeadlessModelUsedForTask(Rule):
                 ctx,
                 obj,
                 model.node,
-                f"`{trainer.class_name}` trains a `{obj.class_name}` model, which returns no loss: "
+                f"`{trainer.class_name}` trains a base `{obj.class_name}` model, which returns no loss: "
                 "ValueError: The model did not return a loss from the inputs, only the following "
                 "keys: last_hidden_state. Load a model with a head (the decision tree: "
                 "CausalLM / Seq2SeqLM to generate, SequenceClassification / TokenClassification "
@@ -546,7 +546,7 @@ class HeadlessModelUsedForTask(Rule):
                 ctx,
                 obj,
                 model.node,
-                f'`pipeline("{task}")` gets a `{obj.class_name}` model, which has no head for '
+                f'`pipeline("{task}")` gets a base `{obj.class_name}` model, which has no head for '
                 f"that task: transformers logs `The model '...Model' is not supported for {task}` "
                 "and the outputs are meaningless.",
                 head,

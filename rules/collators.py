@@ -1,8 +1,9 @@
-"""Family C, causal-LM half: the collator decides the training objective.
+"""Family C, data collators: the collator decides what `labels` a batch carries.
 
-A causal LM computes its loss only from `labels`, and `DataCollatorForLanguageModeling` makes
-those labels as masked-LM targets unless told `mlm=False`. Both mistakes are invisible in the
-code that builds the trainer and surface only once training starts.
+Seq2seq labels have variable length and need `DataCollatorForSeq2Seq` to pad them. A causal
+LM computes its loss only from `labels`, and `DataCollatorForLanguageModeling` makes them as
+masked-LM targets unless told `mlm=False`. These mistakes are invisible in the code that builds
+the trainer and surface only once batching or training starts.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from hflint.analyzers.facts import Kind, ObjectFact
+from hflint.analyzers.facts import Arg, Kind, ObjectFact
 from hflint.analyzers.findings import Edit, Finding, Fix, Related, Severity
-from hflint.analyzers.values import ClassRef, ObjRef
+from hflint.analyzers.values import ClassRef, Const, ObjRef
 from hflint.rules.base import Example, Rule
 from hflint.rules.context import RuleContext
 from hflint.rules.trainer_facts import (
@@ -23,6 +24,8 @@ from hflint.rules.trainer_facts import (
     causal_lm_model,
     decoder_only_type,
     describe_assumption,
+    related_places,
+    seq2seq_model,
     setting,
     trainers_using,
     transformers_trainers,
@@ -35,6 +38,15 @@ PADDING_COLLATOR = "transformers.DataCollatorWithPadding"
 _SHARED_COLLATOR_KWARGS = frozenset({"tokenizer", "pad_to_multiple_of", "return_tensors"})
 # strings that mean some preprocessing (or DataCollatorWithPadding's rename) yields labels
 _LABEL_STRINGS = ("labels", "label", "label_ids")
+# Trainer methods a subclass may override to batch its own way
+_DATALOADER_OVERRIDES = (
+    "get_train_dataloader",
+    "get_eval_dataloader",
+    "_get_collator_with_removed_columns",
+    "_prepare_inputs",
+    "training_step",
+    "compute_loss",
+)
 
 MASK_TOKEN_ERROR = (
     "ValueError: This tokenizer does not have a mask token which is necessary for masked "
@@ -232,6 +244,9 @@ collator = DataCollatorForLanguageModeling(tok)
                 consequence = (
                     "the collator masks tokens for a masked-LM objective the causal model "
                     f"cannot learn from; a tokenizer without a mask token raises `{MASK_TOKEN_ERROR}`"
+                )
+                kind = ModelKind(
+                    kind.model, f"the trainer trains a causal LM ({kind.because})", kind.assumed
                 )
                 return kind, consequence, [ctx.loaded_here(kind.model, "causal LM loaded here")]
         arg = collator.call.arg(0, "tokenizer")
@@ -466,11 +481,9 @@ Trainer(model=lm, train_dataset=ds, data_collator=DataCollatorWithPadding(tok))
 
     @staticmethod
     def _has_label_names(ctx: RuleContext, trainer: TrainerCall) -> bool:
+        """`label_names=` says the batches carry labels under another name."""
         args = trainer.args()
-        if args is None:
-            return trainer.passes("args") is not False
-        names = setting(args, "label_names", ctx.facts, default=None)
-        return names is None or names.value is not None
+        return args is not None and "label_names" in args.call.kwargs
 
     @staticmethod
     def _fix(ctx: RuleContext, trainer: TrainerCall, collator: ObjectFact | None) -> Fix | None:
@@ -490,11 +503,332 @@ Trainer(model=lm, train_dataset=ds, data_collator=DataCollatorWithPadding(tok))
         else:
             tokenizer = trainer.arg("processing_class")
             collator_arg = trainer.arg("data_collator")
-            if tokenizer is None or not isinstance(tokenizer.expr, cst.Name) or collator_arg is None:
+            if (
+                tokenizer is None
+                or not isinstance(tokenizer.expr, cst.Name)
+                or collator_arg is None
+            ):
                 return None
             spelling, import_edit = ctx.name_for(MLM_COLLATOR, like=collator_arg.expr)
             new = f"{spelling}({tokenizer.expr.value}, mlm=False)"
             edits = [ctx.replace(collator_arg.expr, new)]
             if import_edit is not None:
                 edits.append(import_edit)
-        return ctx.fix("Use `DataCollatorForLanguageModeling(tokenizer, mlm=False)`", edits, safe=False)
+        return ctx.fix(
+            "Use `DataCollatorForLanguageModeling(tokenizer, mlm=False)`", edits, safe=False
+        )
+
+
+class Seq2SeqLabelsWithoutSeq2SeqCollator(Rule):
+    code = "HF304"
+    name = "seq2seq-labels-without-seq2seq-collator"
+    severity = Severity.WARNING
+    summary = "Variable-length seq2seq labels batched by a collator that does not pad labels"
+    what = (
+        "Checks for a `Trainer` / `Seq2SeqTrainer` training an encoder-decoder model whose "
+        "`data_collator` is `DataCollatorWithPadding(...)`, `default_data_collator` or omitted, "
+        "while the file's preprocessing creates `labels` (`tokenizer(..., text_target=...)`, "
+        '`["labels"] = ...`). Preprocessing that pads to a fixed length '
+        '(`padding="max_length"`) is left alone.'
+    )
+    why = (
+        "`DataCollatorWithPadding` pads the inputs but not the variable-length `labels`, and "
+        "the default collator pads nothing; batching fails with:\n\n"
+        "    ValueError: Unable to create tensor, you should probably activate truncation "
+        "and/or padding with 'padding=True' 'truncation=True' to have batched tensors with the "
+        "same length. Perhaps your features (`labels` in this case) have excessive nesting "
+        "(inputs type `list` where type `int` is expected).\n\n"
+        "`DataCollatorForSeq2Seq` pads labels with -100, which the loss ignores."
+    )
+    example = """
+collator = DataCollatorWithPadding(tokenizer)
+trainer = Seq2SeqTrainer(model=t5, args=args, train_dataset=tok_ds, data_collator=collator)
+"""
+    use_instead = """
+collator = DataCollatorForSeq2Seq(tokenizer, model=t5)
+trainer = Seq2SeqTrainer(model=t5, args=args, train_dataset=tok_ds, data_collator=collator)
+"""
+    fix_safety = (
+        "Safe: `DataCollatorForSeq2Seq` takes the same tokenizer and padding arguments, pads the "
+        "inputs the same way and also pads `labels` (with -100, ignored by the loss); given the "
+        "model it also prepares `decoder_input_ids`."
+    )
+    references = (
+        "https://huggingface.co/docs/transformers/main_classes/data_collator#transformers.DataCollatorForSeq2Seq",
+        "transformers/data/data_collator.py (DataCollatorForSeq2Seq)",
+    )
+    triggers = (
+        Example(
+            """from transformers import (
+    AutoModelForSeq2SeqLM,
+    AutoTokenizer,
+    DataCollatorWithPadding,
+    Seq2SeqTrainer,
+)
+
+tokenizer = AutoTokenizer.from_pretrained("t5-small")
+t5 = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+
+def preprocess(batch):
+    return tokenizer(batch["document"], text_target=batch["summary"], truncation=True)
+
+tok_ds = raw.map(preprocess, batched=True)
+collator = DataCollatorWithPadding(tokenizer)
+trainer = Seq2SeqTrainer(model=t5, args=args, train_dataset=tok_ds, data_collator=collator)
+""",
+            note="the catalogue's example",
+            fixed="""from transformers import (
+    AutoModelForSeq2SeqLM,
+    AutoTokenizer,
+    DataCollatorWithPadding,
+    Seq2SeqTrainer, DataCollatorForSeq2Seq,
+)
+
+tokenizer = AutoTokenizer.from_pretrained("t5-small")
+t5 = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+
+def preprocess(batch):
+    return tokenizer(batch["document"], text_target=batch["summary"], truncation=True)
+
+tok_ds = raw.map(preprocess, batched=True)
+collator = DataCollatorForSeq2Seq(tokenizer, model=t5)
+trainer = Seq2SeqTrainer(model=t5, args=args, train_dataset=tok_ds, data_collator=collator)
+""",
+        ),
+        Example(
+            """from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, Trainer
+
+tok = AutoTokenizer.from_pretrained("facebook/bart-base")
+model = AutoModelForSeq2SeqLM.from_pretrained("facebook/bart-base")
+
+def preprocess(examples):
+    inputs = tok(examples["src"], truncation=True)
+    inputs["labels"] = tok(examples["tgt"], truncation=True)["input_ids"]
+    return inputs
+
+train = ds.map(preprocess, batched=True)
+trainer = Trainer(model=model, args=args, train_dataset=train, processing_class=tok)
+""",
+            note="collator omitted: Trainer pads inputs only",
+            fixed="""from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, Trainer, DataCollatorForSeq2Seq
+
+tok = AutoTokenizer.from_pretrained("facebook/bart-base")
+model = AutoModelForSeq2SeqLM.from_pretrained("facebook/bart-base")
+
+def preprocess(examples):
+    inputs = tok(examples["src"], truncation=True)
+    inputs["labels"] = tok(examples["tgt"], truncation=True)["input_ids"]
+    return inputs
+
+train = ds.map(preprocess, batched=True)
+trainer = Trainer(model=model, args=args, train_dataset=train, processing_class=tok, data_collator=DataCollatorForSeq2Seq(tok, model=model))
+""",
+        ),
+        Example(
+            """import transformers as T
+
+tok = T.AutoTokenizer.from_pretrained("t5-small")
+model = T.T5ForConditionalGeneration.from_pretrained("t5-small")
+train = ds.map(lambda b: tok(b["x"], text_target=b["y"]), batched=True)
+trainer = T.Seq2SeqTrainer(
+    model=model,
+    args=args,
+    train_dataset=train,
+    data_collator=T.DataCollatorWithPadding(tok, pad_to_multiple_of=8),
+)
+""",
+            note="module alias, inline collator, concrete model class",
+        ),
+        Example(
+            """from transformers import AutoModelForSeq2SeqLM, Seq2SeqTrainer, default_data_collator
+
+model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+train = ds.map(lambda b: tok(b["x"], text_target=b["y"]), batched=True)
+Seq2SeqTrainer(model=model, train_dataset=train, data_collator=default_data_collator)
+""",
+            note="default_data_collator pads nothing",
+        ),
+    )
+    near_misses = (
+        Example(
+            """from transformers import AutoModelForSeq2SeqLM, DataCollatorForSeq2Seq, Seq2SeqTrainer
+
+model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+train = ds.map(lambda b: tok(b["x"], text_target=b["y"]), batched=True)
+Seq2SeqTrainer(model=model, train_dataset=train, data_collator=DataCollatorForSeq2Seq(tok))
+"""
+        ),
+        Example(
+            """from transformers import AutoModelForSeq2SeqLM, DataCollatorWithPadding, Trainer
+
+model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+def prep(b):
+    return tok(b["x"], text_target=b["y"], padding="max_length", max_length=128)
+train = ds.map(prep, batched=True)
+Trainer(model=model, train_dataset=train, data_collator=DataCollatorWithPadding(tok))
+""",
+            note="labels padded to a fixed length in preprocessing",
+        ),
+        Example(
+            """from transformers import AutoModelForCausalLM, DataCollatorWithPadding, Trainer
+
+model = AutoModelForCausalLM.from_pretrained("gpt2")
+train = ds.map(lambda b: tok(b["x"], text_target=b["y"]), batched=True)
+Trainer(model=model, train_dataset=train, data_collator=DataCollatorWithPadding(tok))
+""",
+            note="not an encoder-decoder",
+        ),
+        Example(
+            """from datasets import load_from_disk
+from transformers import AutoModelForSeq2SeqLM, Seq2SeqTrainer
+
+model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+Seq2SeqTrainer(model=model, train_dataset=load_from_disk("tokenized"))
+""",
+            note="no visible preprocessing of labels",
+        ),
+        Example(
+            """from transformers import AutoModelForSeq2SeqLM, Seq2SeqTrainer
+
+model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+train = ds.map(lambda b: tok(b["x"], text_target=b["y"]), batched=True)
+Seq2SeqTrainer(model=model, train_dataset=train, **trainer_kwargs)
+""",
+            note="the collator may come through **kwargs",
+        ),
+    )
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        labels = ctx.facts.labels_evidence
+        if not labels or self._pads_to_fixed_length(ctx):
+            return
+        for trainer in transformers_trainers(ctx.facts):
+            if trainer.overrides(*_DATALOADER_OVERRIDES):
+                continue
+            if not (trainer.passes("train_dataset") or trainer.passes("eval_dataset")):
+                continue
+            collator_arg = trainer.arg("data_collator")
+            collator: ObjectFact | None = None
+            if collator_arg is None:
+                if trainer.obj.call.has_star_kwargs:
+                    continue
+                what = (
+                    "no `data_collator` (so `Trainer` uses `DataCollatorWithPadding`, which "
+                    "pads the inputs but not `labels`)"
+                    if trainer.passes("processing_class")
+                    else "no `data_collator` (so `Trainer` uses `default_data_collator`, which "
+                    "pads nothing)"
+                )
+            elif isinstance(collator_arg.value, ObjRef) and (
+                collator_arg.value.obj.qualname == "transformers.DataCollatorWithPadding"
+            ):
+                collator = collator_arg.value.obj
+                what = "`DataCollatorWithPadding`, which pads the inputs but not `labels`"
+            elif isinstance(collator_arg.value, ClassRef) and (
+                collator_arg.value.qualname == DEFAULT_COLLATOR
+            ):
+                what = "`default_data_collator`, which pads nothing"
+            else:
+                continue
+            model = trainer.model()
+            kind = seq2seq_model(ctx, model) if model is not None else None
+            if kind is None:
+                continue
+            message = (
+                f"This trainer batches seq2seq `labels` with {what}: the model is an "
+                f"encoder-decoder ({kind.because}) and the preprocessing creates "
+                "variable-length `labels`, so batching fails with `ValueError: Unable to create "
+                "tensor, you should probably activate truncation and/or padding ... Perhaps your "
+                "features (labels in this case) have excessive nesting`. Use "
+                "`DataCollatorForSeq2Seq(tokenizer, model=model)`, which pads labels with -100."
+            )
+            node: cst.CSTNode = (
+                collator_arg.node if collator_arg is not None else trainer.call_node.func
+            )
+            related = related_places(
+                ctx,
+                (kind.model, "encoder-decoder model loaded here"),
+                (collator, "collator created here"),
+                (labels[0], "labels created here"),
+            )
+            yield ctx.report(
+                self,
+                node,
+                message,
+                fix=self._fix(ctx, trainer, collator),
+                related=related,
+                severity=self.severity.lowered() if kind.assumed else self.severity,
+            )
+
+    @staticmethod
+    def _pads_to_fixed_length(ctx: RuleContext) -> bool:
+        """Preprocessing that pads to `max_length` (or to a value not known here)."""
+        for call in ctx.facts.calls:
+            padding = call.kwargs.get("padding")
+            if padding is not None:
+                value = padding.value
+                if not isinstance(value, Const) or value.value == "max_length":
+                    return True
+            pad_max = call.kwargs.get("pad_to_max_length")
+            if pad_max is not None and not (
+                isinstance(pad_max.value, Const) and pad_max.value.value is False
+            ):
+                return True
+        return False
+
+    @staticmethod
+    def _fix(ctx: RuleContext, trainer: TrainerCall, collator: ObjectFact | None) -> Fix | None:
+        model_arg = trainer.arg("model")
+        model_name = (
+            model_arg.expr.value
+            if model_arg is not None and isinstance(model_arg.expr, cst.Name)
+            else None
+        )
+        if collator is not None:
+            call = collator.call
+            if len(call.args) > 1 or call.has_star_kwargs or not (call.args or call.kwargs):
+                return None  # a second positional argument means something else in the new class
+            edits = use_classes(ctx, [(call.node.func, "transformers.DataCollatorForSeq2Seq")])
+            if model_name is not None and _bound_before(ctx, model_arg, collator):
+                edits.append(ctx.add_kwarg(call.node, f"model={model_name}"))
+            return ctx.fix("Use `DataCollatorForSeq2Seq`", edits, safe=True)
+        tokenizer = _tokenizer_spelling(ctx, trainer)
+        if tokenizer is None:
+            return None
+        spelling, import_edit = ctx.name_for("transformers.DataCollatorForSeq2Seq")
+        model_part = f", model={model_name}" if model_name is not None else ""
+        new = f"{spelling}({tokenizer}{model_part})"
+        collator_arg = trainer.arg("data_collator")
+        edit = (
+            ctx.replace(collator_arg.expr, new)
+            if collator_arg is not None
+            else ctx.add_kwarg(trainer.call_node, f"data_collator={new}")
+        )
+        return ctx.fix("Use `DataCollatorForSeq2Seq`", [edit, import_edit], safe=True)
+
+
+def _bound_before(ctx: RuleContext, model_arg: Arg | None, collator: ObjectFact) -> bool:
+    """Whether the model variable the trainer gets already exists where the collator is made."""
+    if model_arg is None or not isinstance(model_arg.value, ObjRef):
+        return False
+    model = model_arg.value.obj
+    if model.call.target is None or model.call.function is not collator.call.function:
+        return False
+    return ctx.range(model.node).end <= ctx.range(collator.node).start
+
+
+def _tokenizer_spelling(ctx: RuleContext, trainer: TrainerCall) -> str | None:
+    """The tokenizer variable to hand a new collator: `processing_class=`, or the one tokenizer
+    this scope loads before the trainer."""
+    arg = trainer.arg("processing_class")
+    if arg is not None:
+        return arg.expr.value if isinstance(arg.expr, cst.Name) else None
+    fn = trainer.obj.call.function
+    start = ctx.range(trainer.call_node).start
+    found = [
+        t
+        for t in ctx.objects(Kind.TOKENIZER)
+        if t.call.target is not None and t.call.function is fn and ctx.range(t.node).end <= start
+    ]
+    names = {t.call.target for t in found}
+    return names.pop() if len(names) == 1 else None

@@ -1,0 +1,29 @@
+"""docs/rules.md, rendered from the rules themselves so the page never drifts from the code."""
+
+from __future__ import annotations
+
+from hflint.rules.registry import all_rules
+
+
+def render_rules_page() -> str:
+    rules = all_rules()
+    lines = [
+        "# hflint rules",
+        "",
+        "Generated from the rules' own docs (`python -m hflint.rules.catalogue_page > docs/rules.md`).",
+        "",
+        "| code | name | default severity | summary |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| [{r.code}](#{r.code.lower()}) | {r.name} | {r.severity.value} | {r.summary} |"
+        for r in rules
+    ]
+    for rule in rules:
+        body = rule.docs().replace("\n## ", "\n### ").split("\n", 1)[1]
+        lines += ["", f'<a id="{rule.code.lower()}"></a>', "", f"## {rule.code} {rule.name}", body.rstrip()]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render_rules_page(), end="")
