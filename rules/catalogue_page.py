@@ -21,7 +21,13 @@ def render_rules_page() -> str:
     ]
     for rule in rules:
         body = rule.docs().replace("\n## ", "\n### ").split("\n", 1)[1]
-        lines += ["", f'<a id="{rule.code.lower()}"></a>', "", f"## {rule.code} {rule.name}", body.rstrip()]
+        lines += [
+            "",
+            f'<a id="{rule.code.lower()}"></a>',
+            "",
+            f"## {rule.code} {rule.name}",
+            body.rstrip(),
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -28,6 +28,7 @@ from hflint.analyzers.findings import (
     Severity,
 )
 from hflint.analyzers.knowledge import Knowledge
+from hflint.analyzers.registrations import Registrations, project_registrations
 from hflint.analyzers.settings import Settings
 from hflint.analyzers.source import SourceText
 from hflint.analyzers.values import Const, ObjRef, Value, const_str
@@ -99,6 +100,14 @@ class RuleContext:
     @cached_property
     def knowledge(self) -> Knowledge:
         return self._knowledge()
+
+    @cached_property
+    def registrations(self) -> Registrations:
+        if self.path is None:
+            return Registrations()
+        from hflint.analyzers.engine import project_root
+
+        return project_registrations(project_root(self.path))
 
     @property
     def module(self) -> cst.Module:

@@ -46,9 +46,10 @@ def class_name_node(obj: ObjectFact) -> cst.BaseExpression:
 
 
 def registered(ctx: RuleContext) -> tuple[set[str], set[str]]:
-    """Auto classes and model types this module registers (`AutoModelForX.register(...)`)."""
-    classes: set[str] = set()
-    types: set[str] = set()
+    """Auto classes and model types this module or its project registers."""
+    project = ctx.registrations
+    classes: set[str] = set(project.auto_classes)
+    types: set[str] = set(project.model_types)
     for call in ctx.facts.calls:
         if call.method != "register" or not call.qualname:
             continue

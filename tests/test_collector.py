@@ -342,3 +342,37 @@ def test_jedi_over_budget_is_dropped_not_waited_for(tmp_path: Path) -> None:
     start = time.perf_counter()
     collect(cst.parse_module(main.read_text()), helpers)
     assert time.perf_counter() - start < 2.0
+
+
+def test_project_level_registration_silences_class_mismatches(tmp_path: Path) -> None:
+    from hflint.analyzers.engine import check_source
+    from hflint.analyzers.settings import Settings
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    _write(
+        tmp_path,
+        "mymodels/register.py",
+        """
+        from transformers import AutoConfig, AutoModelForSeq2SeqLM
+        AutoConfig.register("my-bert2bert", MyConfig)
+        AutoModelForSeq2SeqLM.register(MyConfig, MyModel)
+        """,
+    )
+    code = (
+        "from transformers import AutoModelForSeq2SeqLM\n"
+        'model = AutoModelForSeq2SeqLM.from_pretrained("bert-base-uncased")\n'
+    )
+    main = _write(tmp_path, "train.py", code)
+    with_registry = check_source(code, path=main, settings=Settings(select=["HF101"]))
+    assert with_registry == []
+    alone = check_source(code, settings=Settings(select=["HF101"]))
+    assert [f.code for f in alone] == ["HF101"]
+
+
+def test_registrations_quoted_in_strings_do_not_count() -> None:
+    from hflint.analyzers.registrations import scan_text
+
+    quoted = 'EXAMPLE = """\nAutoModelForSeq2SeqLM.register(MyConfig, MyModel)\n"""\n'
+    assert scan_text(quoted) == (set(), set())
+    real = 'import transformers as T\nT.AutoConfig.register("x-type", XConfig)\n'
+    assert scan_text(real) == ({"AutoConfig"}, {"x-type"})
