@@ -18,13 +18,14 @@ from pathlib import Path
 
 import libcst as cst
 
-from hflint.analyzers.checkpoints import bundled_table
+from hflint.analyzers.checkpoints import CheckpointFacts, bundled_table
 from hflint.analyzers.facts import Arg, CallFact, Kind, LabelList, ModuleFacts, ObjectFact
 from hflint.analyzers.findings import Edit, Finding, Fix, Position, Range, Related, Severity
 from hflint.analyzers.knowledge import UNKNOWN, Knowledge
 from hflint.analyzers.values import Const, ObjRef, const_value, obj_of
 from hflint.rules.base import Example, Rule
 from hflint.rules.context import Checkpoint, RuleContext
+from hflint.rules.wrong_auto_class import registered
 
 HEAD_SUFFIXES = ("ForSequenceClassification", "ForTokenClassification")
 SEQUENCE_HEAD = "ForSequenceClassification"
@@ -53,20 +54,36 @@ def classifier_loads(
     ctx: RuleContext, suffixes: tuple[str, ...] = HEAD_SUFFIXES
 ) -> Iterator[ObjectFact]:
     """`<X>For{Sequence,Token}Classification.from_pretrained(...)` calls made in this module."""
-    registered = {
-        call.qualname.rsplit(".", 2)[-2]
-        for call in ctx.facts.calls
-        if call.method == "register" and call.qualname and call.qualname.count(".") >= 2
-    }
+    registered_classes, _ = registered(ctx)
     for obj in ctx.objects(Kind.MODEL):
         suffix = head_suffix(obj)
         if (
             suffix in suffixes
             and obj.method == "from_pretrained"
             and is_direct(obj)
-            and obj.class_name not in registered
+            and obj.class_name not in registered_classes
+            and not remote_code(obj)
         ):
             yield obj
+
+
+def standard_checkpoint(ctx: RuleContext, obj: ObjectFact) -> Checkpoint | None:
+    """Facts of the checkpoint `obj` loads, unless its classes are not transformers' own:
+    remote code (`auto_map`), a PEFT adapter, or a model type this project registers."""
+    ckpt = ctx.checkpoint(obj)
+    if ckpt is None:
+        return None
+    facts = ckpt.facts
+    if facts.auto_map or facts.base_model or not facts.model_type:
+        return None
+    _, registered_types = registered(ctx)
+    return None if facts.model_type in registered_types else ckpt
+
+
+def remote_code(obj: ObjectFact) -> bool:
+    """`trust_remote_code=` other than a literal False: the checkpoint's own classes decide."""
+    flag = obj.kw("trust_remote_code")
+    return flag is not None and const_value(flag.value, True) is not False
 
 
 def wraps(outer: ObjectFact, obj: ObjectFact) -> bool:
@@ -213,15 +230,13 @@ def related_labels(ctx: RuleContext, labels: LabelList) -> Related:
 
 
 # ---- HF401 -----------------------------------------------------------------------------------
-def is_classifier(
-    facts_architectures: tuple[str, ...], id2label: dict[int, str] | None, label_count: int | None
-) -> bool | None:
+def is_classifier(facts: CheckpointFacts) -> bool | None:
     """Whether a checkpoint already has a classifier head; None when its config cannot tell."""
-    if label_count is not None or any("Classification" in a for a in facts_architectures):
+    if facts.label_count is not None or any("Classification" in a for a in facts.architectures):
         return True
-    if id2label is not None and not _default_labels(id2label):
+    if facts.id2label is not None and not _default_labels(facts.id2label):
         return True
-    if not facts_architectures:
+    if not facts.architectures:
         return None  # no architectures: a 2-label classifier saved without id2label looks the same
     return False
 
@@ -368,14 +383,16 @@ class ClassificationHeadDefaultNumLabels(Rule):
             "from transformers import AutoModelForTokenClassification\n"
             'labels = ["O", "B-PER", "I-PER"]\n'
             "def load(**kwargs):\n"
-            '    return AutoModelForTokenClassification.from_pretrained("bert-base-cased", **kwargs)\n',
+            '    return AutoModelForTokenClassification.from_pretrained("bert-base-cased", '
+            "**kwargs)\n",
             note="**kwargs may carry num_labels",
         ),
         Example(
             "from transformers import AutoConfig, AutoModelForSequenceClassification\n"
             'labels = ["a", "b", "c"]\n'
             'config = AutoConfig.from_pretrained("roberta-base", num_labels=3)\n'
-            'model = AutoModelForSequenceClassification.from_pretrained("roberta-base", config=config)\n',
+            'model = AutoModelForSequenceClassification.from_pretrained("roberta-base", '
+            "config=config)\n",
         ),
         Example(
             "from transformers import AutoModelForSequenceClassification\n"
@@ -397,8 +414,8 @@ class ClassificationHeadDefaultNumLabels(Rule):
             request = label_request(ctx, obj)
             if not request.known or request.count is not None or obj.saved_from is not None:
                 continue
-            ckpt = ctx.checkpoint(obj)
-            if ckpt is None or ckpt.via_save or not self._base_model(ckpt):
+            ckpt = standard_checkpoint(ctx, obj)
+            if ckpt is None or ckpt.via_save or is_classifier(ckpt.facts) is not False:
                 continue
             if head_replaced(ctx.facts, obj):
                 continue
@@ -406,13 +423,6 @@ class ClassificationHeadDefaultNumLabels(Rule):
             if labels is not None and len(labels.labels) <= 2:
                 continue
             yield self._finding(ctx, obj, ckpt, request, labels)
-
-    @staticmethod
-    def _base_model(ckpt: Checkpoint) -> bool:
-        facts = ckpt.facts
-        if facts.auto_map or facts.base_model or not facts.model_type:
-            return False
-        return is_classifier(facts.architectures, facts.id2label, facts.label_count) is False
 
     def _finding(
         self,
@@ -445,8 +455,8 @@ class ClassificationHeadDefaultNumLabels(Rule):
             severity = self.severity
             message = (
                 f"{lead}, but the file defines {count} labels ({preview(labels.labels)}). "
-                f"Training with label {count - 1} fails: `IndexError: Target {count - 1} is out "
-                f"of bounds.` Pass `num_labels={count}` with `id2label`/`label2id`."
+                "Training with any label from 2 up fails: `IndexError: Target 2 is out of "
+                f"bounds.` Pass `num_labels={count}` with `id2label`/`label2id`."
             )
             fix = self._fix(ctx, target, labels)
         if not ckpt.certain:
@@ -510,7 +520,8 @@ class ClassifierSizeMismatch(Rule):
     what = (
         "Checks for `from_pretrained(ckpt, num_labels=N)` (or an `id2label` of N entries) on "
         "a checkpoint that already has a classifier head of the same kind with M != N labels "
-        "(config.json's `id2label` and `architectures`), without `ignore_mismatched_sizes=True`.\n\n"
+        "(config.json's `id2label` and `architectures`), "
+        "without `ignore_mismatched_sizes=True`.\n\n"
         "A checkpoint reloaded from a folder this file saved counts only when the label count "
         "of the saved model is visible in the code (the `num_labels=` of the load that was "
         "saved). Unknown checkpoints, `**kwargs` and configs built elsewhere are never judged."
@@ -605,13 +616,15 @@ class ClassifierSizeMismatch(Rule):
         ),
         Example(
             "from transformers import AutoModelForSequenceClassification\n"
-            'model = AutoModelForSequenceClassification.from_pretrained("roberta-base", num_labels=5)\n',
+            'model = AutoModelForSequenceClassification.from_pretrained("roberta-base", '
+            "num_labels=5)\n",
             note="a base checkpoint has no head to mismatch",
         ),
         Example(
             "import sys\n"
             "from transformers import AutoModelForSequenceClassification\n"
-            "model = AutoModelForSequenceClassification.from_pretrained(sys.argv[1], num_labels=5)\n",
+            "model = AutoModelForSequenceClassification.from_pretrained(sys.argv[1], "
+            "num_labels=5)\n",
             note="unknown checkpoint",
         ),
         Example(
@@ -661,12 +674,10 @@ class ClassifierSizeMismatch(Rule):
         saved = obj.saved_from
         if saved is not None:
             return self._saved_head(ctx, saved, suffix)
-        ckpt = ctx.checkpoint(obj)
-        if ckpt is None or ckpt.via_save:
+        ckpt = standard_checkpoint(ctx, obj)
+        if ckpt is None or ckpt.via_save or suffix is None:
             return None
         facts = ckpt.facts
-        if facts.auto_map or facts.base_model or suffix is None:
-            return None
         if not any(a.endswith(suffix) for a in facts.architectures):
             return None
         count = facts.num_labels
@@ -697,7 +708,9 @@ class ClassifierSizeMismatch(Rule):
         flag: Arg | None,
     ) -> Finding:
         assert request.arg is not None and request.call is not None
-        keyword = request.arg.node.keyword.value if request.arg.node.keyword else "num_labels"
+        given = [k for k in ("num_labels", "id2label", "label2id") if request.call.kw(k)]
+        keywords = ", ".join(f"`{k}`" for k in given[:-1])
+        keywords = f"{keywords} and `{given[-1]}`" if keywords else f"`{given[-1]}`"
         names = f" ({preview(head.labels)})" if head.labels else ""
         message = (
             f"{head.where} already has a {head.count}-label classifier head{names}; this load "
@@ -706,7 +719,7 @@ class ClassifierSizeMismatch(Rule):
             "ignore_mismatched_sizes to False, thus raising an error.` after reporting "
             "`classifier.weight | MISMATCH | Reinit due to size mismatch`. Pass "
             f"`ignore_mismatched_sizes=True` to train a new {request.count}-label head, or "
-            f"drop `{keyword}` to keep the checkpoint's {head.count} labels."
+            f"drop {keywords} to keep the checkpoint's {head.count} labels."
         )
         if flag is not None:
             edit = ctx.replace(flag.node.value, "True")
@@ -808,7 +821,7 @@ def config_pad_default_is_none(knowledge: Knowledge, model_type: str) -> bool:
 def checkpoint_has_no_pad_token_id(ctx: RuleContext, ckpt: Checkpoint) -> bool:
     """config.pad_token_id is certainly None for this checkpoint (absent is not enough)."""
     facts = ckpt.facts
-    if facts.pad_token_id is not None or facts.base_model or facts.auto_map or not facts.model_type:
+    if facts.pad_token_id is not None or not facts.model_type:
         return False
     if facts.source == "bundled":
         entry = bundled_table(ctx.resolver.table_path).get(ckpt.name.casefold())
@@ -873,7 +886,8 @@ class DecoderClassifierWithoutPadTokenId(Rule):
         "gives the tokenizer its pad token. Without such a tokenizer no fix is offered."
     )
     references = (
-        "https://huggingface.co/docs/transformers/model_doc/gpt2#transformers.GPT2ForSequenceClassification",
+        "https://huggingface.co/docs/transformers/model_doc/gpt2"
+        "#transformers.GPT2ForSequenceClassification",
         "transformers/modeling_layers.py (GenericForSequenceClassification.forward)",
         "transformers/models/gpt2/modeling_gpt2.py (GPT2ForSequenceClassification.forward)",
     )
@@ -986,14 +1000,14 @@ class DecoderClassifierWithoutPadTokenId(Rule):
                 or call.kw("pad_token_id")
             ):
                 continue
-            ckpt = ctx.checkpoint(obj)
+            ckpt = standard_checkpoint(ctx, obj)
             if ckpt is None or ckpt.via_save or obj.saved_from is not None:
                 continue
             class_name = self._built_class(ctx, obj, ckpt)
-            model_type = ckpt.facts.model_type
-            if class_name is None or model_type is None:
+            if class_name is None or ckpt.facts.model_type is None:
                 continue
-            if needs_pad_token_id(ctx.knowledge, class_name, model_type) is not True:
+            class_type = ctx.knowledge.model_class_types.get(class_name, ckpt.facts.model_type)
+            if needs_pad_token_id(ctx.knowledge, class_name, class_type) is not True:
                 continue
             if not checkpoint_has_no_pad_token_id(ctx, ckpt) or self._set_somewhere(ctx, obj):
                 continue
@@ -1001,6 +1015,7 @@ class DecoderClassifierWithoutPadTokenId(Rule):
 
     @staticmethod
     def _built_class(ctx: RuleContext, obj: ObjectFact, ckpt: Checkpoint) -> str | None:
+        """The model class from_pretrained builds: the Auto class resolved, or the class itself."""
         if not obj.class_name.startswith("Auto"):
             return obj.class_name
         model_type = ckpt.facts.model_type or ""
@@ -1013,17 +1028,13 @@ class DecoderClassifierWithoutPadTokenId(Rule):
         facts = ctx.facts
         if "pad_token_id" in facts.strings:  # config.update({...}), setattr(..., "pad_token_id")
             return True
-        tokenizer_writes = {
-            id(use.node)
-            for use in facts.attr_uses
-            if use.is_write and use.obj.kind is not Kind.MODEL
-        }
-        other_models = {
+        # writes on other tracked objects (`tok.pad_token_id = ...`) do not count; writes on
+        # this model, or on a receiver the collector cannot name, do
+        elsewhere = {
             id(use.node) for use in facts.attr_uses if use.is_write and not wraps(use.obj, obj)
         }
-        for node in facts.attr_writes.get("pad_token_id", []):
-            if id(node) not in tokenizer_writes and id(node) not in other_models:
-                return True
+        if any(id(node) not in elsewhere for node in facts.attr_writes.get("pad_token_id", [])):
+            return True
         if any(
             use.is_write and wraps(use.obj, obj) and use.path == ("config",)
             for use in facts.attr_uses
@@ -1082,7 +1093,7 @@ class DecoderClassifierWithoutPadTokenId(Rule):
                 ):
                     continue
                 if ctx.range(use.node).start < load_start:
-                    has_pad = has_pad or created_before
+                    has_pad = True
                 elif isinstance(use.statement, cst.SimpleStatementLine):
                     after = use.statement
             if has_pad:

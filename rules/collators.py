@@ -9,6 +9,7 @@ the trainer and surface only once batching or training starts.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import libcst as cst
 
@@ -19,14 +20,13 @@ from hflint.rules.base import Example, Rule
 from hflint.rules.context import RuleContext
 from hflint.rules.trainer_facts import (
     DEFAULT_COLLATOR,
-    ModelKind,
     TrainerCall,
     causal_lm_model,
-    decoder_only_type,
     describe_assumption,
     related_places,
     seq2seq_model,
     setting,
+    tokenizer_lacks_mask_token,
     trainers_using,
     transformers_trainers,
     use_classes,
@@ -56,6 +56,16 @@ NO_LOSS_ERROR = (
     "ValueError: The model did not return a loss from the inputs, only the following keys: "
     "logits. For reference, the inputs it received are input_ids,attention_mask."
 )
+
+
+@dataclass(frozen=True)
+class CausalEvidence:
+    """Why a collator must build causal-LM labels, and where that shows."""
+
+    because: str
+    consequence: str
+    assumed: str
+    where: Related
 
 
 def _adds_mask_token(ctx: RuleContext, tokenizer: ObjectFact) -> bool:
@@ -206,15 +216,14 @@ collator = DataCollatorForLanguageModeling(tok)
             mlm = setting(collator, "mlm", ctx.facts, default=True, positional=1)
             if mlm is None or mlm.value is not True:
                 continue
-            found = self._evidence(ctx, collator)
-            if found is None:
+            why = self._causal_evidence(ctx, collator)
+            if why is None:
                 continue
-            kind, consequence, related = found
-            assumed = mlm.assumed or kind.assumed
+            assumed = mlm.assumed or why.assumed
             message = (
                 "`DataCollatorForLanguageModeling` is in masked-LM mode (`mlm` "
                 f"{'is True' if mlm.explicit else 'defaults to True'}"
-                f"{describe_assumption(mlm.assumed)}) but {kind.because}: {consequence} "
+                f"{describe_assumption(mlm.assumed)}) but {why.because}: {why.consequence} "
                 "Pass `mlm=False` for causal language modeling."
             )
             node: cst.CSTNode = mlm.arg.node if mlm.arg is not None else collator.node.func
@@ -228,27 +237,24 @@ collator = DataCollatorForLanguageModeling(tok)
                 node,
                 message,
                 fix=ctx.fix("Pass `mlm=False`", [edit], safe=True),
-                related=related,
+                related=[why.where],
                 severity=self.severity.lowered() if assumed else self.severity,
             )
 
     @staticmethod
-    def _evidence(
-        ctx: RuleContext, collator: ObjectFact
-    ) -> tuple[ModelKind, str, list[Related]] | None:
+    def _causal_evidence(ctx: RuleContext, collator: ObjectFact) -> CausalEvidence | None:
         """Why the objective must be causal: the trained model, else the tokenizer's type."""
         for trainer in trainers_using(collator, ctx.facts, "data_collator"):
             model = trainer.model()
             kind = causal_lm_model(ctx, model) if model is not None else None
             if kind is not None:
-                consequence = (
+                return CausalEvidence(
+                    f"the trainer trains a causal LM ({kind.because})",
                     "the collator masks tokens for a masked-LM objective the causal model "
-                    f"cannot learn from; a tokenizer without a mask token raises `{MASK_TOKEN_ERROR}`"
+                    f"cannot learn from; a tokenizer without a mask token raises `{MASK_TOKEN_ERROR}`",
+                    kind.assumed,
+                    ctx.loaded_here(kind.model, "causal LM loaded here"),
                 )
-                kind = ModelKind(
-                    kind.model, f"the trainer trains a causal LM ({kind.because})", kind.assumed
-                )
-                return kind, consequence, [ctx.loaded_here(kind.model, "causal LM loaded here")]
         arg = collator.call.arg(0, "tokenizer")
         tokenizer = arg.value.obj if arg is not None and isinstance(arg.value, ObjRef) else None
         if tokenizer is None or tokenizer.kind is not Kind.TOKENIZER:
@@ -257,15 +263,18 @@ collator = DataCollatorForLanguageModeling(tok)
             return None
         checkpoint = ctx.checkpoint(tokenizer)
         model_type = checkpoint.facts.model_type if checkpoint is not None else None
-        if checkpoint is None or model_type is None or not decoder_only_type(ctx, model_type):
+        if (
+            checkpoint is None
+            or model_type is None
+            or not tokenizer_lacks_mask_token(ctx, model_type)
+        ):
             return None
-        kind = ModelKind(
-            tokenizer,
+        return CausalEvidence(
             f"the tokenizer is for the decoder-only {checkpoint.describe()}",
+            f"it has no mask token, so creating the collator raises `{MASK_TOKEN_ERROR}`",
             checkpoint.assumed,
+            ctx.loaded_here(tokenizer, "tokenizer loaded here"),
         )
-        consequence = f"it has no mask token, so creating the collator raises `{MASK_TOKEN_ERROR}`"
-        return kind, consequence, [ctx.loaded_here(tokenizer, "tokenizer loaded here")]
 
 
 class CausalLmTrainerWithoutLabels(Rule):
@@ -528,8 +537,8 @@ class Seq2SeqLabelsWithoutSeq2SeqCollator(Rule):
         "Checks for a `Trainer` / `Seq2SeqTrainer` training an encoder-decoder model whose "
         "`data_collator` is `DataCollatorWithPadding(...)`, `default_data_collator` or omitted, "
         "while the file's preprocessing creates `labels` (`tokenizer(..., text_target=...)`, "
-        '`["labels"] = ...`). Preprocessing that pads to a fixed length '
-        '(`padding="max_length"`) is left alone.'
+        '`["labels"] = ...`). Preprocessing that pads (`padding="max_length"`, or any '
+        "`padding=` that may give the labels one length) is left alone."
     )
     why = (
         "`DataCollatorWithPadding` pads the inputs but not the variable-length `labels`, and "
@@ -762,18 +771,16 @@ Seq2SeqTrainer(model=model, train_dataset=train, **trainer_kwargs)
 
     @staticmethod
     def _pads_to_fixed_length(ctx: RuleContext) -> bool:
-        """Preprocessing that pads to `max_length` (or to a value not known here)."""
+        """Preprocessing that may pad (`padding="max_length"`, `padding=True` over a small
+        dataset, or a value not known here): labels may then already share one length."""
         for call in ctx.facts.calls:
-            padding = call.kwargs.get("padding")
-            if padding is not None:
-                value = padding.value
-                if not isinstance(value, Const) or value.value == "max_length":
+            for name in ("padding", "pad_to_max_length"):
+                arg = call.kwargs.get(name)
+                if arg is None:
+                    continue
+                value = arg.value
+                if not (isinstance(value, Const) and value.value in (False, "do_not_pad")):
                     return True
-            pad_max = call.kwargs.get("pad_to_max_length")
-            if pad_max is not None and not (
-                isinstance(pad_max.value, Const) and pad_max.value.value is False
-            ):
-                return True
         return False
 
     @staticmethod
@@ -812,7 +819,9 @@ def _bound_before(ctx: RuleContext, model_arg: Arg | None, collator: ObjectFact)
     if model_arg is None or not isinstance(model_arg.value, ObjRef):
         return False
     model = model_arg.value.obj
-    if model.call.target is None or model.call.function is not collator.call.function:
+    if not isinstance(model_arg.expr, cst.Name) or model.call.target != model_arg.expr.value:
+        return False
+    if model.call.function is not collator.call.function:
         return False
     return ctx.range(model.node).end <= ctx.range(collator.node).start
 

@@ -103,7 +103,8 @@ class LabelMapsInconsistent(Rule):
     why = (
         "In transformers 5, `num_labels` is derived from `id2label`, and on a conflict the dict "
         "wins with only a log line:\n\n"
-        "    You passed `num_labels=3` which is incompatible to the `id2label` map of length `2`.\n\n"
+        "    You passed `num_labels=3` which is incompatible to the `id2label` map of length "
+        "`2`.\n\n"
         "`label2id` is then left as the default `{'LABEL_0': 0, 'LABEL_1': 1, 'LABEL_2': 2}`, "
         "and an inconsistent config is saved with the model. A `label2id` that is not the "
         "inverse of `id2label` is accepted silently, and pipelines and label conversion then "
@@ -173,11 +174,13 @@ class LabelMapsInconsistent(Rule):
         Example(
             "import transformers as tf\n"
             "model = tf.AutoModelForTokenClassification.from_pretrained(\n"
-            '    "bert-base-cased", id2label={0: "O", 1: "B-PER"}, label2id={"O": 0, "B-PER": 0})\n',
+            '    "bert-base-cased", id2label={0: "O", 1: "B-PER"}, label2id={"O": 0, '
+            '"B-PER": 0})\n',
             note="token classification, inline dicts: the inverse is written out",
             fixed="import transformers as tf\n"
             "model = tf.AutoModelForTokenClassification.from_pretrained(\n"
-            '    "bert-base-cased", id2label={0: "O", 1: "B-PER"}, label2id={"O": 0, "B-PER": 1})\n',
+            '    "bert-base-cased", id2label={0: "O", 1: "B-PER"}, label2id={"O": 0, '
+            '"B-PER": 1})\n',
         ),
     )
     near_misses = (
@@ -256,14 +259,25 @@ class LabelMapsInconsistent(Rule):
         assert maps.id2label is not None
         if maps.ids is not None and sorted(maps.ids) == list(range(len(maps.ids))):
             return None
+        count = len(id2label.value)
         shown = ", ".join(repr(k) for k in list(id2label.value)[:6])
-        message = (
-            f"`id2label` keys must be the ids 0..{len(id2label.value) - 1}, but they are "
-            f"{shown}. The head has {len(id2label.value)} outputs numbered from 0, so "
-            "predictions get the wrong names and a label id past the end fails in the loss "
-            f"(`IndexError: Target {len(id2label.value)} is out of bounds.`). Number the labels "
-            "from 0 (and map your dataset's labels the same way)."
-        )
+        message = f"`id2label` keys must be the ids 0..{count - 1}, but they are {shown}. "
+        if maps.ids is None:
+            message += (
+                "transformers converts every key with `int()`, so this fails with a "
+                "`ValueError` when the config is built"
+            )
+            values = [as_int(v) for v in id2label.value.values()]
+            if sorted(v for v in values if v is not None) == list(range(count)):
+                message += "; this looks like `label2id` (label -> id) passed as `id2label`"
+            message += "."
+        else:
+            message += (
+                f"The head has {count} outputs numbered from 0, so predictions get the wrong "
+                "names and a label id past the end fails in the loss (`IndexError: Target "
+                f"{count} is out of bounds.`). Number the labels from 0 (and map your dataset's "
+                "labels the same way)."
+            )
         return ctx.report(self, maps.id2label.node, message)
 
     def _inverse(self, ctx: RuleContext, maps: LabelMaps) -> Finding | None:
@@ -284,7 +298,8 @@ class LabelMapsInconsistent(Rule):
             k for k in given if k not in inverse
         ]
         message = (
-            f"`label2id` is not the inverse of `id2label` (it disagrees on {', '.join(repr(k) for k in wrong[:4])}). "
+            "`label2id` is not the inverse of `id2label` (it disagrees on "
+            f"{', '.join(repr(k) for k in wrong[:4])}). "
             "transformers accepts this silently; pipelines then name predictions through "
             "`id2label` while your label encoding uses `label2id`, so labels get swapped. "
             "Derive one from the other: `label2id={v: k for k, v in id2label.items()}`."
@@ -438,7 +453,8 @@ class InvalidProblemType(Rule):
         Example(
             "from transformers import AutoModelForSequenceClassification\n"
             "def load(kind):\n"
-            '    return AutoModelForSequenceClassification.from_pretrained("roberta-base", problem_type=kind)\n',
+            '    return AutoModelForSequenceClassification.from_pretrained("roberta-base", '
+            "problem_type=kind)\n",
         ),
         Example(
             "from transformers import AutoModelForSequenceClassification\n"
@@ -461,7 +477,8 @@ class InvalidProblemType(Rule):
                 f'`problem_type="{use.value}"` is not one of "regression", '
                 '"single_label_classification" or "multi_label_classification". transformers '
                 "5.23 accepts it at load; then BERT-family models silently return `loss=None` "
-                f"and models using the shared loss raise `RuntimeError: Invalid problem type: {use.value}`."
+                "and models using the shared loss raise "
+                f"`RuntimeError: Invalid problem type: {use.value}`."
             )
             fix = None
             suggestion = closest_problem_type(use.value)
@@ -475,6 +492,10 @@ class InvalidProblemType(Rule):
                 fix = ctx.fix(f'Use problem_type="{value}"', [edit], safe=certain and literal)
             severity = self.severity.lowered() if use.overridable else self.severity
             yield ctx.report(self, use.anchor, message, fix=fix, severity=severity)
+
+
+def _is_num_labels(arg: Arg) -> bool:
+    return arg.node.keyword is not None and arg.node.keyword.value == "num_labels"
 
 
 # ---- HF405 -----------------------------------------------------------------------------------
@@ -573,7 +594,8 @@ class NumLabelsOneIsRegression(Rule):
         "cross-entropy over a single class learns nothing."
     )
     example = (
-        "model = AutoModelForSequenceClassification.from_pretrained(ckpt, num_labels=1)  # spam / ham\n"
+        "model = AutoModelForSequenceClassification.from_pretrained(ckpt, "
+        "num_labels=1)  # spam / ham\n"
         'accuracy = evaluate.load("accuracy")'
     )
     use_instead = (
@@ -594,11 +616,13 @@ class NumLabelsOneIsRegression(Rule):
         Example(
             "import evaluate\n"
             "from transformers import AutoModelForSequenceClassification\n"
-            'model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased", num_labels=1)\n'
+            'model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased", '
+            "num_labels=1)\n"
             'accuracy = evaluate.load("accuracy")\n',
             fixed="import evaluate\n"
             "from transformers import AutoModelForSequenceClassification\n"
-            'model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased", num_labels=2)\n'
+            'model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased", '
+            "num_labels=2)\n"
             'accuracy = evaluate.load("accuracy")\n',
         ),
         Example(
@@ -617,12 +641,14 @@ class NumLabelsOneIsRegression(Rule):
             "from transformers import AutoConfig, AutoModelForSequenceClassification\n"
             'labels = ["ham", "spam", "phishing"]\n'
             'config = AutoConfig.from_pretrained("roberta-base", num_labels=1)\n'
-            'model = AutoModelForSequenceClassification.from_pretrained("roberta-base", config=config)\n',
+            'model = AutoModelForSequenceClassification.from_pretrained("roberta-base", '
+            "config=config)\n",
             note="through AutoConfig, with class names: fixed to their count",
             fixed="from transformers import AutoConfig, AutoModelForSequenceClassification\n"
             'labels = ["ham", "spam", "phishing"]\n'
             'config = AutoConfig.from_pretrained("roberta-base", num_labels=3)\n'
-            'model = AutoModelForSequenceClassification.from_pretrained("roberta-base", config=config)\n',
+            'model = AutoModelForSequenceClassification.from_pretrained("roberta-base", '
+            "config=config)\n",
         ),
         Example(
             "from transformers import AutoModelForSequenceClassification\n"
@@ -635,7 +661,8 @@ class NumLabelsOneIsRegression(Rule):
         Example(
             "import evaluate\n"
             "from transformers import AutoModelForSequenceClassification\n"
-            'model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased", num_labels=1)\n'
+            'model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased", '
+            "num_labels=1)\n"
             'metric = evaluate.load("glue", "stsb")\n',
             note="STS-B similarity scores: regression",
         ),
@@ -655,7 +682,8 @@ class NumLabelsOneIsRegression(Rule):
         ),
         Example(
             "from transformers import AutoModelForSequenceClassification\n"
-            'model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased", num_labels=1)\n',
+            'model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased", '
+            "num_labels=1)\n",
             note="no classification intent in the file",
         ),
         Example(
@@ -670,7 +698,8 @@ class NumLabelsOneIsRegression(Rule):
             "from scipy.stats import pearsonr\n"
             "import numpy as np\n"
             "from transformers import AutoModelForSequenceClassification\n"
-            'model = AutoModelForSequenceClassification.from_pretrained("roberta-base", num_labels=1)\n'
+            'model = AutoModelForSequenceClassification.from_pretrained("roberta-base", '
+            "num_labels=1)\n"
             'scores = {"accuracy": 0}\n',
         ),
     )
@@ -680,9 +709,10 @@ class NumLabelsOneIsRegression(Rule):
         intent_known = False
         for obj in classifier_loads(ctx, (SEQUENCE_HEAD,)):
             request = label_request(ctx, obj)
-            if request.count != 1 or request.arg is None or request.call is None:
+            arg, call = request.arg, request.call
+            if request.count != 1 or arg is None or call is None or not _is_num_labels(arg):
                 continue
-            problem = self._problem_type(obj, request.call)
+            problem = self._problem_type(obj, call)
             if problem is False:
                 continue
             if problem is None:
@@ -691,7 +721,7 @@ class NumLabelsOneIsRegression(Rule):
                     intent_known = True
                 if intent is None:
                     continue
-            yield self._finding(ctx, obj, request.arg, intent if problem is None else None)
+            yield self._finding(ctx, obj, arg, intent if problem is None else None)
 
     @staticmethod
     def _problem_type(obj: ObjectFact, call: CallFact) -> bool | None:
@@ -714,7 +744,8 @@ class NumLabelsOneIsRegression(Rule):
         if intent is None:
             message = (
                 '`num_labels=1` with `problem_type="single_label_classification"`: a config '
-                'built directly refuses it (`ValueError: problem_type="single_label_classification" '
+                "built directly refuses it ("
+                '`ValueError: problem_type="single_label_classification" '
                 "requires num_labels > 1. For binary classification use num_labels=2 ...`), and "
                 "through from_pretrained the cross-entropy over a single class learns nothing. "
                 f"Use `num_labels={count}`."

@@ -22,6 +22,7 @@ from hflint.rules.trainer_facts import (
     TRAINER,
     TRAINING_ARGS,
     TRANSFORMERS_ARGS,
+    Setting,
     TrainerCall,
     describe_assumption,
     lineage,
@@ -85,13 +86,21 @@ def text_metric_evidence(fn: FunctionFact) -> tuple[cst.Call, str] | None:
     if any(c.method == "argmax" or (c.qualname or "").endswith(".argmax") for c in fn.calls):
         return None
     for call in fn.calls:
-        if call.method in ("batch_decode", "decode"):
+        if call.method == "batch_decode" or (call.method == "decode" and not _decodes_bytes(call)):
             return call.node, f"decodes the predictions with `{call.method}`"
     for call in fn.calls:
         metric = _metric_name(call)
         if metric is not None:
             return call.node, f"scores text with the `{metric}` metric"
     return None
+
+
+def _decodes_bytes(call: CallFact) -> bool:
+    """`data.decode("utf-8")`: bytes, not token ids."""
+    first = call.arg(0, "encoding")
+    return (
+        first is not None and isinstance(first.value, Const) and isinstance(first.value.value, str)
+    )
 
 
 def _and(items: list[str]) -> str:
@@ -294,16 +303,17 @@ GenTrainer(model=model, compute_metrics=compute_metrics)
             note="a subclass that generates in prediction_step",
         ),
         Example(
-            """from transformers import AutoModelForCausalLM, Trainer
+            """from transformers import AutoModelForCausalLM, Seq2SeqTrainer, Seq2SeqTrainingArguments
 
 model = AutoModelForCausalLM.from_pretrained("gpt2")
 
 def compute_metrics(p):
     return {"n": len(tok.batch_decode(p.predictions))}
 
-Trainer(model=model, compute_metrics=compute_metrics)
+args = Seq2SeqTrainingArguments(output_dir="out")
+Seq2SeqTrainer(model=model, args=args, compute_metrics=compute_metrics)
 """,
-            note="decoder-only model",
+            note="Seq2SeqTrainer with a decoder-only model is legal; no encoder-decoder here",
         ),
         Example(
             """import numpy as np
@@ -446,6 +456,14 @@ SFTTrainer(model=model, compute_metrics=compute_metrics)
             renames.append((args.node.func, SEQ2SEQ_ARGS))
         edits = [*use_classes(ctx, renames), _set_true(ctx, args, "predict_with_generate")]
         return ctx.fix("Use `Seq2SeqTrainer` with `predict_with_generate=True`", edits, safe=False)
+
+
+def _generation_setting(args: ObjectFact, name: str, ctx: RuleContext) -> Setting | None:
+    """A constant setting, or an object made in this file (`generation_config=GenerationConfig(...)`)."""
+    arg = args.kw(name)
+    if arg is not None and isinstance(arg.value, ObjRef):
+        return Setting(name, arg.value.obj, arg)
+    return setting(args, name, ctx.facts)
 
 
 class Seq2SeqArgsWithPlainTrainer(Rule):
@@ -594,7 +612,7 @@ Trainer(model=model, args=args)
                 continue
             used = [
                 s
-                for s in (setting(args, f, ctx.facts) for f in sorted(fields))
+                for s in (_generation_setting(args, f, ctx) for f in sorted(fields))
                 if s is not None and s.value not in (None, False)
             ]
             if not used:

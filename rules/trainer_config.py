@@ -297,8 +297,10 @@ args = TrainingArguments(output_dir="out", evaluation_strategy="epoch", load_bes
         if sv == "best":
             return
         if ev != sv:
-            default_note = ' (`eval_strategy` defaults to "no")' if not s.eval.explicit else ""
-            default_note += ' (`save_strategy` defaults to "steps")' if not s.save.explicit else ""
+            defaults = [
+                f'`{x.name}` defaults to "{x.value}"' for x in (s.eval, s.save) if not x.explicit
+            ]
+            default_note = f" ({'; '.join(defaults)})" if defaults else ""
             advice = (
                 "Turn evaluation on (and pass an `eval_dataset`), or drop `load_best_model_at_end`."
                 if ev == "no"

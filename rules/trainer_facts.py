@@ -16,6 +16,7 @@ import libcst as cst
 
 from hflint.analyzers.facts import Arg, ClassFact, FunctionFact, Kind, ModuleFacts, ObjectFact
 from hflint.analyzers.findings import Edit, Related
+from hflint.analyzers.knowledge import UNKNOWN
 from hflint.analyzers.values import ClassRef, Const, ObjRef, Value
 from hflint.rules.context import RuleContext
 
@@ -339,11 +340,32 @@ def causal_lm_model(ctx: RuleContext, model: ObjectFact) -> ModelKind | None:
     return None
 
 
+# Decoder-only model types whose tokenizer classes still define a mask token (their
+# `__init__` defaults in transformers 5.23.0; a test re-derives the set from the installed
+# tokenizers). Gemma-family and Cohere tokenizers without a table entry ship one as well.
+_MASKED_TOKENIZER_TYPES = frozenset(
+    {
+        "cohere",
+        "cohere2",
+        "gemma",
+        "gemma2",
+        "gemma3",
+        "gemma3_text",
+        "gemma3n",
+        "gemma3n_text",
+        "git",
+        "recurrent_gemma",
+        "trocr",
+        "xlnet",
+        "zaya",
+    }
+)
+_MASKED_TOKENIZER_PREFIXES = ("gemma", "cohere")
+
+
 def decoder_only_type(ctx: RuleContext, model_type: str) -> bool:
     """A model type with a causal LM head and neither a masked-LM nor a seq2seq head
-    (GPT-2, Llama, Qwen...): its tokenizers have no mask token."""
-    from hflint.analyzers.knowledge import UNKNOWN
-
+    (GPT-2, Llama, Qwen...)."""
     k = ctx.knowledge
     causal = k.resolve(model_type, CAUSAL_LM_AUTO)
     if causal in (None, UNKNOWN):
@@ -352,6 +374,14 @@ def decoder_only_type(ctx: RuleContext, model_type: str) -> bool:
         k.resolve(model_type, other) is None
         for other in ("AutoModelForMaskedLM", *SEQ2SEQ_AUTO_CLASSES)
     )
+
+
+def tokenizer_lacks_mask_token(ctx: RuleContext, model_type: str) -> bool:
+    """Whether tokenizers of `model_type` come without a mask token: decoder-only types,
+    minus those whose tokenizer classes define one anyway."""
+    if model_type in _MASKED_TOKENIZER_TYPES or model_type.startswith(_MASKED_TOKENIZER_PREFIXES):
+        return False
+    return decoder_only_type(ctx, model_type)
 
 
 def related_places(
