@@ -517,6 +517,8 @@ class CheckpointResolver:
     def _from_cache(
         self, name: str, revision: str | None, subfolder: str | None, cache_dir: Path
     ) -> CheckpointFacts | None:
+        if not (cache_dir / ("models--" + name.replace("/", "--"))).is_dir():
+            return None  # not cached: skip importing huggingface_hub at all
         get = cache_getter(name, cache_dir, revision, subfolder)
         found = next((p for p in map(get, FACT_FILES) if p is not None), None)
         if found is None:

@@ -17,9 +17,9 @@ from hflint.analyzers.collector import collect
 from hflint.analyzers.crossmodule import HelperResolver
 from hflint.analyzers.findings import Finding, Position, Range, Severity
 from hflint.analyzers.knowledge import Knowledge, load_knowledge
+from hflint.analyzers.lookups import Lookup
 from hflint.analyzers.settings import Settings
 from hflint.analyzers.source import SourceText
-from hflint.rules.context import Lookup
 
 SYNTAX_ERROR_CODE = "HF001"
 SYNTAX_ERROR_NAME = "syntax-error"
@@ -32,10 +32,25 @@ def is_relevant(text: str) -> bool:
     return _RELEVANT.search(text) is not None
 
 
-def syntax_error_finding(error: cst.ParserSyntaxError, source: SourceText) -> Finding:
-    line = max(1, min(error.raw_line, source.line_count))
-    column = max(0, error.raw_column)
-    message = error.message.strip().splitlines()[0] if error.message else "invalid syntax"
+def syntax_error_finding(
+    text: str, source: SourceText, error: cst.ParserSyntaxError | None = None
+) -> Finding | None:
+    """One HF001 finding, placed where CPython places the error (libcst's tokenizer errors all
+    point at line 1), or where libcst does when only libcst rejects the text."""
+    line, column, message = 1, 0, ""
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        line, column, message = exc.lineno or 1, max(0, (exc.offset or 1) - 1), exc.msg
+    except (ValueError, RecursionError, MemoryError) as exc:
+        message = str(exc) or "cannot be parsed"
+    else:
+        if error is None:
+            return None
+        line, column = error.raw_line, error.raw_column
+        message = error.message.strip().splitlines()[0] if error.message else "invalid syntax"
+    line = max(1, min(line, source.line_count))
+    column = max(0, min(column, len(source.line(line))))
     return Finding(
         code=SYNTAX_ERROR_CODE,
         name=SYNTAX_ERROR_NAME,
@@ -56,25 +71,10 @@ def project_root(path: Path) -> Path:
 
 def _syntax_check_only(text: str, source: SourceText, settings: Settings) -> list[Finding]:
     """Files that cannot use transformers get only the cheap syntax check of `ast`."""
-    try:
-        ast.parse(text)
-    except SyntaxError as error:
-        if not settings.is_enabled(SYNTAX_ERROR_CODE):
-            return []
-        line = max(1, min(error.lineno or 1, source.line_count))
-        column = max(0, (error.offset or 1) - 1)
-        return [
-            Finding(
-                code=SYNTAX_ERROR_CODE,
-                name=SYNTAX_ERROR_NAME,
-                severity=Severity.ERROR,
-                message=f"SyntaxError: {error.msg}. hflint checks this file once it parses.",
-                range=Range(Position(line, column), Position(line, column + 1)),
-            )
-        ]
-    except (ValueError, RecursionError, MemoryError):
+    if not settings.is_enabled(SYNTAX_ERROR_CODE):
         return []
-    return []
+    finding = syntax_error_finding(text, source)
+    return [finding] if finding is not None else []
 
 
 @dataclass
@@ -116,8 +116,9 @@ def analyze_source(
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        if settings.is_enabled(SYNTAX_ERROR_CODE):
-            return Analysis([syntax_error_finding(error, source)])
+        finding = syntax_error_finding(text, source, error)
+        if finding is not None and settings.is_enabled(SYNTAX_ERROR_CODE):
+            return Analysis([finding])
         return Analysis([])
     except (RecursionError, MemoryError):
         return Analysis([])

@@ -6,7 +6,6 @@ over every tree would cost several times the parse.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -28,6 +27,7 @@ from hflint.analyzers.findings import (
     Severity,
 )
 from hflint.analyzers.knowledge import Knowledge
+from hflint.analyzers.lookups import Lookup, facts_digest
 from hflint.analyzers.registrations import Registrations, project_registrations
 from hflint.analyzers.settings import Settings
 from hflint.analyzers.source import SourceText
@@ -59,23 +59,6 @@ class Checkpoint:
         if self.assumed:
             text += f", assuming {self.assumed}"
         return text
-
-
-@dataclass(frozen=True)
-class Lookup:
-    """One checkpoint lookup and a digest of its answer (for result caching)."""
-
-    name: str
-    revision: str | None
-    subfolder: str | None
-    file_dir: str | None
-    digest: str
-
-
-def facts_digest(facts: CheckpointFacts | None) -> str:
-    if facts is None:
-        return "none"
-    return hashlib.sha256(repr(facts).encode()).hexdigest()[:16]
 
 
 class RuleContext:

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from fixtures_checkpoints import MAIN_SHA, V1_SHA, TinyCheckpoints
+from hub_stand_in import StandIn
+
 from hflint.analyzers.checkpoints import (
     TABLE_PATH,
     CheckpointFacts,
@@ -20,7 +22,6 @@ from hflint.analyzers.checkpoints import (
     hub_cache_dir,
     is_repo_id,
 )
-from hub_stand_in import StandIn
 
 
 @pytest.fixture(autouse=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from hflint.analyzers import knowledge_extract as ex
 from hflint.analyzers.knowledge import (
     UNKNOWN,
