@@ -10,15 +10,20 @@ TORCH := torch==2.13.0
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet $(TORCH)
-	$(PY) -m pip install --quiet -e '.[validate,dev]' $(TORCH) --config-settings editable_mode=strict
+	$(PY) -m pip install -qq --upgrade pip
+	$(PY) -m pip install -qq $(TORCH)
+	$(PY) -m pip install -qq -e '.[validate,dev]' $(TORCH) --config-settings editable_mode=strict
 	touch $(STAMP)
 
 # Strict editable installs link files: re-link when a module is added or removed.
+SOURCES := $(wildcard package/*.py analyzers/*.py analyzers/data/* rules/*.py server/*.py)
+LINKED := $(VENV)/.hflint-linked
+$(LINKED): $(STAMP) $(SOURCES)
+	$(PY) -m pip install -qq --no-deps -e . --config-settings editable_mode=strict
+	touch $(LINKED)
+
 .PHONY: relink
-relink: $(STAMP)
-	$(PY) -m pip install --quiet --no-deps -e . --config-settings editable_mode=strict
+relink: $(LINKED)
 
 run: relink
 	HF_HUB_OFFLINE=1 $(VENV)/bin/hflint check examples/ || test $$? -eq 1
