@@ -240,6 +240,19 @@ class RuleContext:
                 return f"{local}.{short}", None
         return short, self.import_edit(module, short)
 
+    def _append_alias(self, stmt: cst.ImportFrom, last: cst.ImportAlias, name: str) -> Edit:
+        """Add `name` to an import; a parenthesised multi-line import gets a line of its own."""
+        end_of_last = last.name if last.asname is None else last
+        stmt_range = self.range(stmt)
+        if stmt_range.start.line == stmt_range.end.line:
+            return self.insert_after(end_of_last, f", {name}")
+        line = self.range(last).start.line
+        text = self.source.line(line)
+        indent = text[: len(text) - len(text.lstrip())]
+        if isinstance(last.comma, cst.Comma):
+            return self.insert_after(last.comma, f"\n{indent}{name},")
+        return self.insert_after(end_of_last, f",\n{indent}{name}")
+
     def import_edit(self, module: str, name: str) -> Edit | None:
         body = self.module.body
         for stmt in body:
@@ -259,9 +272,7 @@ class RuleContext:
                         for a in names
                     ):
                         return None
-                    return self.insert_after(
-                        names[-1].name if names[-1].asname is None else names[-1], f", {name}"
-                    )
+                    return self._append_alias(small, names[-1], name)
         last_import: cst.CSTNode | None = None
         for stmt in body:
             if isinstance(stmt, cst.SimpleStatementLine) and any(
