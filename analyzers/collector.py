@@ -237,12 +237,8 @@ class Collector(cst.CSTVisitor):
             self.facts.functions[node.name.value] = fn
             self.bind(node.name.value, None)
         self.functions.append(fn)
-        scope: Scope = {}
-        for p in [*node.params.params, *node.params.kwonly_params]:
-            default = self.eval(p.default) if p.default is not None else None
-            if isinstance(default, Const):
-                default = Const(default.value, True, f"default of parameter `{p.name.value}`")
-            scope[p.name.value] = default
+        # Parameters are unknown: a default says little about what callers pass.
+        scope: Scope = {p.name.value: None for p in [*node.params.params, *node.params.kwonly_params]}
         self.scopes.append(scope)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:

@@ -590,7 +590,8 @@ trainer = Seq2SeqTrainer(model=t5, args=args, train_dataset=tok_ds, data_collato
     AutoModelForSeq2SeqLM,
     AutoTokenizer,
     DataCollatorWithPadding,
-    Seq2SeqTrainer, DataCollatorForSeq2Seq,
+    Seq2SeqTrainer,
+    DataCollatorForSeq2Seq,
 )
 
 tokenizer = AutoTokenizer.from_pretrained("t5-small")
