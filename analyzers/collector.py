@@ -238,7 +238,9 @@ class Collector(cst.CSTVisitor):
             self.bind(node.name.value, None)
         self.functions.append(fn)
         # Parameters are unknown: a default says little about what callers pass.
-        scope: Scope = {p.name.value: None for p in [*node.params.params, *node.params.kwonly_params]}
+        scope: Scope = {
+            p.name.value: None for p in [*node.params.params, *node.params.kwonly_params]
+        }
         self.scopes.append(scope)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
