@@ -19,7 +19,7 @@ from hflint.analyzers.facts import Arg, AttrUse, CallFact, Kind, ObjectFact
 from hflint.analyzers.findings import Finding, Fix, Related, Severity
 from hflint.analyzers.values import Const
 from hflint.rules.base import Example, Rule
-from hflint.rules.classification_heads import (
+from hflint.rules.classifier_facts import (
     SEQUENCE_HEAD,
     agreed_labels,
     class_name_lists,
