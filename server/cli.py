@@ -270,8 +270,9 @@ def rule(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             data = [asdict(e) for e in entries]
             sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         else:
+            width = max(len(e.name) for e in entries)
             for e in entries:
-                print(f"{e.code}  {e.name:<44} {e.severity:<8} {e.summary}")
+                print(f"{e.code}  {e.name:<{width}}  {e.severity:<8} {e.summary}")
         return EXIT_CLEAN
     if not args.code:
         parser.error("rule: give a rule code (e.g. `hflint rule HF101`) or --all")
