@@ -166,7 +166,11 @@ class ModuleFacts:
     attr_writes: dict[str, list[cst.Attribute]] = field(default_factory=dict)
     # local name imported from a library -> every Name node that reads it (for rename fixes)
     name_uses: dict[str, list[cst.Name]] = field(default_factory=dict)
-    strings: set[str] = field(default_factory=set)  # every string literal, for cheap context hints
+    strings: set[str] = field(default_factory=set)
+    # id(node) -> index of the top-level statement holding it (positions are computed per statement)
+    statement_of: dict[int, int] = field(
+        default_factory=dict
+    )  # every string literal, for cheap context hints
     mentions_transformers: bool = False
 
     def objects_of(self, kind: Kind) -> list[ObjectFact]:

@@ -12,7 +12,6 @@ from functools import cached_property
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from hflint.analyzers.checkpoints import CheckpointFacts, CheckpointResolver
 from hflint.analyzers.facts import Kind, ModuleFacts, ObjectFact
@@ -28,6 +27,7 @@ from hflint.analyzers.findings import (
 )
 from hflint.analyzers.knowledge import Knowledge
 from hflint.analyzers.lookups import Lookup, facts_digest
+from hflint.analyzers.positions import Positions
 from hflint.analyzers.registrations import Registrations, project_registrations
 from hflint.analyzers.settings import Settings
 from hflint.analyzers.source import SourceText
@@ -77,7 +77,7 @@ class RuleContext:
         self.settings = settings
         self._knowledge = knowledge
         self.resolver = resolver
-        self._positions: object | None = None
+        self._positions: Positions | None = None
         self.lookups: list[Lookup] = []
 
     @cached_property
@@ -99,9 +99,8 @@ class RuleContext:
     # ---- positions ----------------------------------------------------------------------
     def range(self, node: cst.CSTNode) -> Range:
         if self._positions is None:
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._positions = wrapper.resolve(PositionProvider)
-        code_range = self._positions[node]  # type: ignore[index]
+            self._positions = Positions(self.module, self.source.text, self.facts.statement_of)
+        code_range = self._positions[node]
         return Range(
             Position(code_range.start.line, code_range.start.column),
             Position(code_range.end.line, code_range.end.column),

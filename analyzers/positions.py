@@ -1,0 +1,91 @@
+"""Positions of syntax nodes, computed only for what is reported, one statement at a time.
+
+Whole-tree positions (libcst's PositionProvider) regenerate the code of the entire module:
+about twice the cost of parsing it. A finding needs the positions of a few nodes only, so the
+code of just the top-level statement that holds them is generated, and its lines are shifted
+to where `ast` (cheap) says that statement starts. Whatever cannot be placed that way falls back
+to the whole-tree computation.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+
+import libcst as cst
+from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+
+class Positions:
+    def __init__(self, module: cst.Module, text: str, statement_of: Mapping[int, int]) -> None:
+        self._module = module
+        self._text = text
+        self._statement_of = statement_of
+        self._local: dict[int, dict[cst.CSTNode, CodeRange]] = {}
+        self._first_lines: list[int] | None = None
+        self._whole: Mapping[cst.CSTNode, CodeRange] | None = None
+
+    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
+        index = self._statement_of.get(id(node))
+        if index is not None:
+            ranges = self._statement(index)
+            if ranges is not None and node in ranges:
+                return ranges[node]
+        return self._whole_tree()[node]
+
+    def _statement(self, index: int) -> dict[cst.CSTNode, CodeRange] | None:
+        if index not in self._local:
+            first_lines = self._ast_first_lines()
+            if first_lines is None or index >= len(first_lines):
+                return None
+            stmt = self._module.body[index]
+            provider = PositionProvider()
+            state = PositionProvidingCodegenState(
+                default_indent=self._module.default_indent,
+                default_newline=self._module.default_newline,
+                provider=provider,
+            )
+            try:
+                stmt._codegen(state)
+            except Exception:
+                return None
+            shift = first_lines[index] - (1 + len(stmt.leading_lines))
+            computed: dict[cst.CSTNode, CodeRange] = provider._computed  # type: ignore[assignment]
+            self._local[index] = {
+                node: CodeRange(
+                    CodePosition(r.start.line + shift, r.start.column),
+                    CodePosition(r.end.line + shift, r.end.column),
+                )
+                for node, r in computed.items()
+            }
+        return self._local[index]
+
+    def _ast_first_lines(self) -> list[int] | None:
+        """Line of the first token of each libcst top-level statement, from `ast`."""
+        if self._first_lines is None:
+            try:
+                body = ast.parse(self._text).body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return None
+            lines: list[int] = []
+            cursor = 0
+            for stmt in self._module.body:
+                count = len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
+                if cursor >= len(body):
+                    return None
+                first = body[cursor]
+                decorators = getattr(first, "decorator_list", [])
+                lines.append(min([first.lineno, *(d.lineno for d in decorators)]))
+                cursor += count
+            if cursor != len(body):
+                return None
+            self._first_lines = lines
+        return self._first_lines
+
+    def _whole_tree(self) -> Mapping[cst.CSTNode, CodeRange]:
+        if self._whole is None:
+            self._whole = MetadataWrapper(self._module, unsafe_skip_copy=True).resolve(
+                PositionProvider
+            )
+        return self._whole
