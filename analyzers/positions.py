@@ -22,20 +22,25 @@ class Positions:
         self._module = module
         self._text = text
         self._statement_of = statement_of
-        self._local: dict[int, dict[cst.CSTNode, CodeRange]] = {}
+        self._local: dict[int, tuple[Mapping[cst.CSTNode, CodeRange], int] | None] = {}
         self._first_lines: list[int] | None = None
         self._whole: Mapping[cst.CSTNode, CodeRange] | None = None
 
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
         index = self._statement_of.get(id(node))
-        if index is not None:
-            ranges = self._statement(index)
-            if ranges is not None and node in ranges:
-                return ranges[node]
+        local = self._statement(index) if index is not None else None
+        if local is not None and node in local[0]:
+            found, shift = local[0][node], local[1]
+            return CodeRange(
+                CodePosition(found.start.line + shift, found.start.column),
+                CodePosition(found.end.line + shift, found.end.column),
+            )
         return self._whole_tree()[node]
 
-    def _statement(self, index: int) -> dict[cst.CSTNode, CodeRange] | None:
+    def _statement(self, index: int) -> tuple[Mapping[cst.CSTNode, CodeRange], int] | None:
+        """The statement's own ranges (lines counted from 1) and the shift to the file's lines."""
         if index not in self._local:
+            self._local[index] = None
             first_lines = self._ast_first_lines()
             if first_lines is None or index >= len(first_lines):
                 return None
@@ -51,14 +56,8 @@ class Positions:
             except Exception:
                 return None
             shift = first_lines[index] - (1 + len(stmt.leading_lines))
-            computed: dict[cst.CSTNode, CodeRange] = provider._computed  # type: ignore[assignment]
-            self._local[index] = {
-                node: CodeRange(
-                    CodePosition(r.start.line + shift, r.start.column),
-                    CodePosition(r.end.line + shift, r.end.column),
-                )
-                for node, r in computed.items()
-            }
+            computed: Mapping[cst.CSTNode, CodeRange] = provider._computed  # type: ignore[assignment]
+            self._local[index] = (computed, shift)
         return self._local[index]
 
     def _ast_first_lines(self) -> list[int] | None:
