@@ -159,6 +159,19 @@ def resolver_for(settings: Settings) -> CheckpointResolver:
     return _RESOLVERS[key]
 
 
+def check_text(text: str, path: Path, config: Config) -> tuple[list[Finding], list[Lookup]]:
+    """What every front-end reports for one module's text: the engine's findings, less the
+    ones suppressed by comments or per-file-ignores. The CLI and the language server both call
+    this, so they never disagree."""
+    from hflint.analyzers.engine import analyze_source
+
+    settings = config.settings
+    analysis = analyze_source(text, path=path, settings=settings, resolver=resolver_for(settings))
+    kept = filter_suppressed(analysis.findings, text)
+    ignored = per_file_ignores(path, config)
+    return [f for f in kept if not ignored or not _starts(f.code, ignored)], analysis.lookups
+
+
 def analyse_job(job: _Job) -> _Analysed:
     path, options = job.path, job.options
     document: Document
@@ -184,16 +197,9 @@ def analyse_job(job: _Job) -> _Analysed:
     lookups: list[Lookup] = []
 
     def analyse(text: str) -> list[Finding]:
-        from hflint.analyzers.engine import analyze_source
-
-        settings = job.config.settings
-        analysis = analyze_source(
-            text, path=path, settings=settings, resolver=resolver_for(settings)
-        )
-        lookups[:] = analysis.lookups
-        kept = filter_suppressed(analysis.findings, text)
-        ignored = per_file_ignores(path, job.config)
-        return [f for f in kept if not ignored or not _starts(f.code, ignored)]
+        findings, made = check_text(text, path, job.config)
+        lookups[:] = made
+        return findings
 
     try:
         if options.fix or options.diff:
