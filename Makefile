@@ -42,6 +42,7 @@ test: lint typecheck unit
 
 bench: relink
 	$(PY) bench/run.py
+	$(PY) bench/lsp.py
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .pytest_cache .ruff_cache

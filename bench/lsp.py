@@ -1,0 +1,222 @@
+"""The language server's speed, measured over real JSON-RPC on stdio: prints numbers.
+
+- cold start: process start -> first diagnostics of an opened file;
+- didChange -> publishDiagnostics on a 1,000-line training script, p50 / p95 over 200 edits;
+- server RSS after opening 50 files;
+- validation (`hflint validate`): config only, and a meta-device build of a Llama-7B-sized config.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+from corpus import generate, long_file  # noqa: E402
+
+
+class Client:
+    """A minimal LSP client: Content-Length framing, requests, and waiting for notifications."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hflint", "server"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        self.next_id = 0
+
+    def send(self, message: dict[str, Any]) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+
+    def read(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        length = 0
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("server closed the connection")
+            if line in (b"\r\n", b"\n"):
+                break
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        message: dict[str, Any] = json.loads(self.proc.stdout.read(length))
+        if "id" in message and "method" in message:  # a request from the server: answer it
+            result: Any = None
+            if message["method"] == "workspace/configuration":
+                result = [{} for _ in message["params"]["items"]]
+            self.send({"id": message["id"], "result": result})
+        return message
+
+    def request(self, method: str, params: Any) -> Any:
+        self.next_id += 1
+        self.send({"id": self.next_id, "method": method, "params": params})
+        while True:
+            message = self.read()
+            if message.get("id") == self.next_id and "method" not in message:
+                return message.get("result")
+
+    def notify(self, method: str, params: Any) -> None:
+        self.send({"method": method, "params": params})
+
+    def diagnostics_for(self, uri: str, version: int | None = None) -> list[Any]:
+        while True:
+            message = self.read()
+            if message.get("method") != "textDocument/publishDiagnostics":
+                continue
+            params = message["params"]
+            if params["uri"] == uri and (version is None or params.get("version") == version):
+                diagnostics: list[Any] = params["diagnostics"]
+                return diagnostics
+
+    def close(self) -> None:
+        try:
+            self.request("shutdown", None)
+            self.notify("exit", None)
+            self.proc.wait(timeout=5)
+        except Exception:
+            self.proc.kill()
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    work = Path(tempfile.mkdtemp(prefix="hflint-lsp-bench-"))
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HFLINT_CACHE_DIR": str(work / "cache")}
+    script = long_file(work / "train.py", 1000)
+    text = script.read_text()
+    uri = script.as_uri()
+
+    start = time.perf_counter()
+    client = Client(env)
+    client.request(
+        "initialize",
+        {"processId": os.getpid(), "rootUri": work.as_uri(), "capabilities": {}},
+    )
+    client.notify("initialized", {})
+    client.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}},
+    )
+    first = client.diagnostics_for(uri)
+    cold = time.perf_counter() - start
+    print(
+        f"{'cold start -> first diagnostics (%d findings)' % len(first):<58} {cold * 1000:8.0f} ms"
+    )
+
+    lines = text.splitlines()
+    latencies = []
+    for version in range(2, 202):
+        row = (version * 37) % len(lines)
+        edited = lines[row] + (" " if version % 2 else "")
+        change = {
+            "range": {
+                "start": {"line": row, "character": 0},
+                "end": {"line": row, "character": len(lines[row])},
+            },
+            "text": edited,
+        }
+        lines[row] = edited
+        t0 = time.perf_counter()
+        client.notify(
+            "textDocument/didChange",
+            {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]},
+        )
+        client.diagnostics_for(uri, version)
+        latencies.append(time.perf_counter() - t0)
+    latencies.sort()
+    p50 = statistics.median(latencies)
+    p95 = latencies[int(len(latencies) * 0.95) - 1]
+    print(
+        f"{'didChange -> diagnostics, 1,000-line file, p50 / p95':<58} {p50 * 1000:8.1f} / {p95 * 1000:.1f} ms"
+    )
+
+    files = [p for p in generate(work / "many", 60) if p.suffix == ".py"][:50]
+    for path in files:
+        client.notify(
+            "textDocument/didOpen",
+            {
+                "textDocument": {
+                    "uri": path.as_uri(),
+                    "languageId": "python",
+                    "version": 1,
+                    "text": path.read_text(),
+                }
+            },
+        )
+    time.sleep(3)
+    print(
+        f"{'server RSS after opening %d more files' % len(files):<58} {rss_mb(client.proc.pid):8.0f} MB"
+    )
+    client.close()
+    _validation(work, env)
+
+
+def _validation(work: Path, env: dict[str, str]) -> None:
+    """Config-only and meta-device validation of a Llama-7B-sized config, via the CLI."""
+    folder = work / "llama-7b-config"
+    folder.mkdir()
+    (folder / "config.json").write_text(
+        json.dumps(
+            {
+                "model_type": "llama",
+                "architectures": ["LlamaForCausalLM"],
+                "hidden_size": 4096,
+                "intermediate_size": 11008,
+                "num_hidden_layers": 32,
+                "num_attention_heads": 32,
+                "num_key_value_heads": 32,
+                "vocab_size": 32000,
+            }
+        )
+    )
+    for cls in ("AutoConfig", "AutoModelForCausalLM"):
+        t0 = time.perf_counter()
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "hflint",
+                "validate",
+                str(folder),
+                "--class",
+                cls,
+                "--output-format",
+                "json",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        elapsed = time.perf_counter() - t0
+        try:
+            result = json.loads(proc.stdout)
+            peak = result.get("details", {}).get("peak_rss_mb", "?")
+            status = result.get("status")
+        except json.JSONDecodeError:
+            peak, status = "?", f"no JSON (exit {proc.returncode})"
+        print(
+            f"{'validate Llama-7B config with ' + cls:<58} {elapsed * 1000:8.0f} ms  peak RSS {peak} MB ({status})"
+        )
+
+
+if __name__ == "__main__":
+    main()
