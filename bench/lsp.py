@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from corpus import generate, long_file  # noqa: E402
+from corpus import generate, long_file
 
 
 class Client:
@@ -117,9 +117,7 @@ def main() -> None:
     )
     first = client.diagnostics_for(uri)
     cold = time.perf_counter() - start
-    print(
-        f"{'cold start -> first diagnostics (%d findings)' % len(first):<58} {cold * 1000:8.0f} ms"
-    )
+    print(f"{f'cold start -> first diagnostics ({len(first)} findings)':<58} {cold * 1000:8.0f} ms")
 
     lines = text.splitlines()
     latencies = []
@@ -163,7 +161,7 @@ def main() -> None:
         )
     time.sleep(3)
     print(
-        f"{'server RSS after opening %d more files' % len(files):<58} {rss_mb(client.proc.pid):8.0f} MB"
+        f"{f'server RSS after opening {len(files)} more files':<58} {rss_mb(client.proc.pid):8.0f} MB"
     )
     client.close()
     _validation(work, env)
