@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from hflint.server.validate_cli import add_validate_parser, run_validate
+
 if TYPE_CHECKING:
     from hflint.server.runner import FileResult
 
@@ -79,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     rule.add_argument("--all", action="store_true", help="list every rule")
     rule.add_argument("--output-format", choices=("text", "json"), default="text")
 
+    add_validate_parser(commands)
+
     commands.add_parser("server", help="start the language server (LSP over stdio)")
     return parser
 
@@ -91,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return check(args)
         if args.command == "rule":
             return rule(args, parser)
+        if args.command == "validate":
+            return run_validate(args)
     except BrokenPipeError:
         # `hflint check | head`: the reader left; say nothing more, and no traceback at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)
