@@ -83,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_validate_parser(commands)
 
-    commands.add_parser("server", help="start the language server (LSP over stdio)")
+    from hflint.server.lsp import add_server_arguments  # argparse only: pygls loads on start
+
+    add_server_arguments(commands.add_parser("server", help="start the language server (LSP)"))
     return parser
 
 
@@ -103,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_FINDINGS
     if args.command == "server":
-        return server()
+        return server(args)
     parser.print_help(sys.stderr)
     return EXIT_ERROR
 
@@ -293,12 +295,7 @@ def rule(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return EXIT_CLEAN
 
 
-def server() -> int:
-    import importlib
+def server(args: argparse.Namespace) -> int:
+    from hflint.server.lsp import main as serve
 
-    try:
-        module = importlib.import_module("hflint.server.lsp")
-    except ModuleNotFoundError:
-        _error("the language server is not part of this installation")
-        return EXIT_ERROR
-    return int(module.main() or 0)
+    return serve(args)

@@ -1,0 +1,206 @@
+"""Findings as LSP diagnostics, carrying in `data` everything a code action needs: the fix as
+ready-made LSP text edits, its applicability, and the edit that adds a `# noqa` comment.
+
+Code actions then read the diagnostics the client sends back, with no second analysis. A
+diagnostic's edits fit the text open now when the check of that text produced the very same
+diagnostic (`fingerprint`): that holds across versions whose findings did not move, which is
+what a pull client keeps when the server answers "unchanged".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import tokenize
+from functools import cache
+from typing import Any
+
+from lsprotocol import types
+
+from hflint.analyzers.findings import Edit, Finding, Fix, Position, Range, Severity
+from hflint.server.lsp_documents import CellText, Snapshot
+from hflint.server.lsp_positions import LineIndex
+
+SOURCE = "hflint"
+SEVERITIES = {
+    Severity.ERROR: types.DiagnosticSeverity.Error,
+    Severity.WARNING: types.DiagnosticSeverity.Warning,
+    Severity.INFO: types.DiagnosticSeverity.Information,
+    Severity.HINT: types.DiagnosticSeverity.Hint,
+}
+_NOQA_CODES = re.compile(
+    r"#\s*noqa:\s*(?P<codes>[A-Za-z]+[0-9]+(?:\s*,\s*[A-Za-z]+[0-9]+|\s+[A-Za-z]+[0-9]+)*)",
+    re.IGNORECASE,
+)
+_REASON_LIMIT = 70
+
+
+def to_diagnostics(
+    findings: list[Finding], snapshot: Snapshot
+) -> dict[str, list[types.Diagnostic]]:
+    """Diagnostics per document (every cell of a notebook gets a list, maybe empty)."""
+    out: dict[str, list[types.Diagnostic]] = {uri: [] for uri in snapshot.uris}
+    string_lines = _lines_inside_strings(snapshot.text) if findings else frozenset()
+    for finding in findings:
+        uri, diagnostic = to_diagnostic(finding, snapshot, string_lines)
+        out.setdefault(uri, []).append(diagnostic)
+    return out
+
+
+def to_diagnostic(
+    finding: Finding, snapshot: Snapshot, string_lines: frozenset[int] = frozenset()
+) -> tuple[str, types.Diagnostic]:
+    cell = snapshot.cell_at(finding.range.start.line) if snapshot.notebook else None
+    uri, rng = lsp_range(finding.range, snapshot, cell)
+    related = [
+        types.DiagnosticRelatedInformation(types.Location(*lsp_range(r.range, snapshot)), r.message)
+        for r in finding.related
+    ]
+    data: dict[str, Any] = {
+        "name": finding.name,
+        "fix": _fix_data(finding, snapshot),
+        "noqa": _noqa_data(finding, snapshot, cell, string_lines),
+    }
+    diagnostic = types.Diagnostic(
+        range=rng,
+        message=finding.message,
+        severity=SEVERITIES[finding.severity],
+        code=finding.code,
+        code_description=types.CodeDescription(href=finding.url) if finding.url else None,
+        source=SOURCE,
+        related_information=related or None,
+        tags=[types.DiagnosticTag.Deprecated] if finding.deprecated else None,
+        data=data,
+    )
+    return uri, diagnostic
+
+
+def fingerprint(diagnostic: types.Diagnostic) -> str:
+    """What identifies a diagnostic and its edits, as sent and as the client sends it back."""
+    key = [str(diagnostic.code), range_json(diagnostic.range), diagnostic.message, diagnostic.data]
+    return json.dumps(key, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def result_id(items: list[types.Diagnostic]) -> str:
+    """A pull report's id: equal ids mean the client already shows exactly these items."""
+    data = json.dumps(_converter().unstructure(items), sort_keys=True, default=str)
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+@cache
+def _converter() -> Any:
+    from lsprotocol.converters import get_converter
+
+    return get_converter()
+
+
+def lsp_range(
+    rng: Range, snapshot: Snapshot, cell: CellText | None = None
+) -> tuple[str, types.Range]:
+    """The document and LSP range of an engine range; in a notebook the range stays in the
+    cell where it starts."""
+    if snapshot.notebook is not None and cell is None:
+        cell = snapshot.cell_at(rng.start.line)
+    uri, start = snapshot.place(rng.start, cell)
+    _, end = snapshot.place(rng.end, cell)
+    return uri, types.Range(start, end)
+
+
+def range_json(rng: types.Range) -> dict[str, Any]:
+    return {
+        "start": {"line": rng.start.line, "character": rng.start.character},
+        "end": {"line": rng.end.line, "character": rng.end.character},
+    }
+
+
+def edit_json(uri: str, rng: types.Range, new_text: str) -> dict[str, Any]:
+    return {"uri": uri, "range": range_json(rng), "newText": new_text}
+
+
+def _fix_data(finding: Finding, snapshot: Snapshot) -> dict[str, Any] | None:
+    fix = finding.fix
+    if fix is None or not fix.edits:
+        return None
+    if snapshot.notebook is not None and not snapshot.notebook.accepts(fix.edits):
+        return None  # spans two cells or touches an IPython line: the CLI skips it too
+    return {
+        "title": fix_title(finding.code, fix),
+        "applicability": fix.applicability.value,
+        "edits": [_edit(edit, snapshot) for edit in fix.edits],
+    }
+
+
+def _edit(edit: Edit, snapshot: Snapshot) -> dict[str, Any]:
+    uri, rng = lsp_range(edit.range, snapshot)
+    return edit_json(uri, rng, edit.content)
+
+
+def fix_title(code: str, fix: Fix) -> str:
+    """The fix's message; an unsafe one says so, with the rule's reason when it is short."""
+    if fix.is_safe:
+        return fix.message
+    reason = unsafe_reason(code)
+    return f"{fix.message} (unsafe: {reason})" if reason else f"{fix.message} (unsafe fix)"
+
+
+def unsafe_reason(code: str) -> str | None:
+    """The first clause of the rule's "Unsafe: ..." fix-safety text, when it is short."""
+    from hflint.rules.registry import rule_by_code
+
+    rule = rule_by_code(code)
+    text = getattr(rule, "fix_safety", "") if rule is not None else ""
+    match = re.match(r"\s*unsafe\s*[:;,]\s*(.+?)(?:[.;](?:\s|$)|$)", text, re.IGNORECASE | re.S)
+    if match is None:
+        return None
+    reason = " ".join(match.group(1).split())
+    return reason if len(reason) <= _REASON_LIMIT else None
+
+
+def _noqa_data(
+    finding: Finding, snapshot: Snapshot, cell: CellText | None, string_lines: frozenset[int]
+) -> dict[str, Any] | None:
+    """`  # noqa: CODE` at the end of the line the finding starts on (or ends on, when the start
+    line cannot take a comment), or the code added to a `# noqa:` list already there."""
+    for line in dict.fromkeys((finding.range.start.line, finding.range.end.line)):
+        if line in string_lines:
+            continue
+        if cell is not None and not cell.start_line <= line < cell.start_line + cell.line_count:
+            continue  # the comment goes in the finding's own cell
+        uri, position = snapshot.place(Position(line, 0), cell)
+        index = snapshot.indexes[uri]
+        edit = noqa_edit(index, position.line, finding.code)
+        if edit is not None:
+            return edit_json(uri, *edit)
+    return None
+
+
+def noqa_edit(index: LineIndex, line0: int, code: str) -> tuple[types.Range, str] | None:
+    text = index.line(line0)
+    existing = _NOQA_CODES.search(text)
+    if existing is not None:
+        at = index.lsp_position(line0, existing.end("codes"))
+        return types.Range(at, at), f", {code}"
+    body = text.rstrip()
+    if body.endswith("\\"):
+        return None  # a comment after a line continuation is a syntax error
+    start = index.lsp_position(line0, len(body))
+    end = index.lsp_position(line0, len(text))
+    return types.Range(start, end), f"  # noqa: {code}"
+
+
+def _lines_inside_strings(text: str) -> frozenset[int]:
+    """Lines (1-based) whose end lies inside a multi-line string: a comment there would be text."""
+    inside: set[int] = set()
+    string_types = {tokenize.STRING}
+    for name in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END"):
+        if hasattr(tokenize, name):
+            string_types.add(getattr(tokenize, name))
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type in string_types and token.end[0] > token.start[0]:
+                inside.update(range(token.start[0], token.end[0]))
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        pass
+    return frozenset(inside)
