@@ -958,3 +958,81 @@ async def test_validate_without_the_validation_module_is_a_clear_error(root: Pat
         uri = open_doc(client, _write(root / "a.py", CAUSAL), CAUSAL)
         with pytest.raises(Exception, match=r"hflint\.validate is not available"):
             await client.workspace_execute_command_async(_validate_params(uri, "gpt2"))
+
+
+# ---- hovers and the real validation child, end to end -------------------------------------------
+async def test_hovers_on_a_class_a_checkpoint_a_task_and_a_rule_code(root: Path) -> None:
+    text = (
+        "from transformers import AutoModelForSeq2SeqLM, pipeline\n"
+        'model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")\n'
+        'summarize = pipeline("summarization")  # noqa: HF101\n'
+    )
+    async with session(root, NEOVIM) as client:
+        uri = open_doc(client, _write(root / "h.py", text), text)
+
+        async def hover(line: int, character: int) -> str:
+            result = await client.text_document_hover_async(
+                types.HoverParams(
+                    types.TextDocumentIdentifier(uri), types.Position(line, character)
+                )
+            )
+            assert result is not None and isinstance(result.contents, types.MarkupContent)
+            return result.contents.value
+
+        on_class = await hover(1, 12)
+        on_checkpoint = await hover(1, 50)
+        on_task = await hover(2, 25)
+        on_code = await hover(2, 48)
+        nothing = await client.text_document_hover_async(
+            types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(2, 3))
+        )
+    assert "encoder-decoder" in on_class and "Seq2SeqTrainer" in on_class
+    assert "`t5`" in on_checkpoint and "AutoModelForSeq2SeqLM" in on_checkpoint
+    assert "removed" in on_task
+    assert "## What it does" in on_code
+    assert nothing is None
+
+
+async def test_a_real_validation_that_hangs_is_stopped_at_its_time_limit(root: Path) -> None:
+    """The real child process (not a stand-in), made to hang in a step by its test hook."""
+    folder = root / "tiny-gpt2"
+    folder.mkdir()
+    (folder / "config.json").write_text(
+        json.dumps(
+            {
+                "model_type": "gpt2",
+                "architectures": ["GPT2LMHeadModel"],
+                "n_layer": 1,
+                "n_head": 2,
+                "n_embd": 16,
+                "vocab_size": 50,
+            }
+        )
+    )
+    text = (
+        "from transformers import AutoModelForCausalLM\n\n"
+        'model = AutoModelForCausalLM.from_pretrained("./tiny-gpt2")\n'
+    )
+    settings = {"validation": {"timeoutSeconds": 2}}
+    import os
+
+    os.environ["HFLINT_VALIDATION_TEST_SLEEP"] = "60"
+    try:
+        async with session(root, VSCODE, init_options=settings) as client:
+            uri = open_doc(client, _write(root / "a.py", text), text)
+            await diagnostics(client, uri)
+            started = time.monotonic()
+            result = await client.workspace_execute_command_async(
+                _validate_params(uri, "./tiny-gpt2")
+            )
+            elapsed = time.monotonic() - started
+            # the server still answers after the time-out
+            after = await client.text_document_hover_async(
+                types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(2, 12))
+            )
+    finally:
+        os.environ.pop("HFLINT_VALIDATION_TEST_SLEEP", None)
+    assert result["status"] == "timeout", result
+    assert "timed out" in result["summary"]
+    assert elapsed < 20
+    assert after is not None
