@@ -7,7 +7,6 @@ branches becomes unknown, so rules never act on a guess.
 
 from __future__ import annotations
 
-import ast
 import os
 from typing import Any
 
@@ -59,6 +58,15 @@ def _dotted(node: cst.BaseExpression | cst.Attribute | cst.Name) -> str | None:
         base = _dotted(node.value)
         return f"{base}.{node.attr.value}" if base else None
     return None
+
+
+def _number(text: str) -> int | float:
+    """The value of an int or float literal, without `ast.literal_eval`'s compile."""
+    digits = text.replace("_", "")
+    try:
+        return int(digits, 0)
+    except ValueError:
+        return float(digits)
 
 
 def _combine(value: Any, *parts: Const) -> Const:
@@ -527,7 +535,7 @@ class Collector(cst.CSTVisitor):
         if isinstance(node, cst.SimpleString):
             return Const(node.evaluated_value)
         if isinstance(node, (cst.Integer, cst.Float)):
-            return Const(ast.literal_eval(node.value))
+            return Const(_number(node.value))
         if isinstance(node, cst.Name):
             if node.value in ("True", "False", "None"):
                 return Const({"True": True, "False": False, "None": None}[node.value])

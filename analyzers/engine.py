@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import re
 import sys
 import traceback
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import libcst as cst
 
+from hflint.analyzers import incremental
 from hflint.analyzers.checkpoints import CheckpointResolver
 from hflint.analyzers.collector import collect
 from hflint.analyzers.crossmodule import HelperResolver
@@ -19,7 +19,7 @@ from hflint.analyzers.findings import Finding, Position, Range, Severity
 from hflint.analyzers.knowledge import Knowledge, load_knowledge
 from hflint.analyzers.lookups import Lookup
 from hflint.analyzers.settings import Settings
-from hflint.analyzers.source import SourceText
+from hflint.analyzers.source import SourceText, parse_ast
 
 SYNTAX_ERROR_CODE = "HF001"
 SYNTAX_ERROR_NAME = "syntax-error"
@@ -39,7 +39,7 @@ def syntax_error_finding(
     point at line 1), or where libcst does when only libcst rejects the text."""
     line, column, message = 1, 0, ""
     try:
-        ast.parse(text)
+        parse_ast(text)
     except SyntaxError as exc:
         line, column, message = exc.lineno or 1, max(0, (exc.offset or 1) - 1), exc.msg
     except (ValueError, RecursionError, MemoryError) as exc:
@@ -105,6 +105,7 @@ def analyze_source(
     settings: Settings | None = None,
     resolver: CheckpointResolver | None = None,
     knowledge: Callable[[], Knowledge] = load_knowledge,
+    document_key: str | None = None,
 ) -> Analysis:
     from hflint.rules.context import RuleContext
     from hflint.rules.registry import all_rules
@@ -114,7 +115,7 @@ def analyze_source(
     if not is_relevant(text):
         return Analysis(_syntax_check_only(text, source, settings))
     try:
-        module = cst.parse_module(text)
+        module = incremental.parse(text, document_key)
     except cst.ParserSyntaxError as error:
         finding = syntax_error_finding(text, source, error)
         if finding is not None and settings.is_enabled(SYNTAX_ERROR_CODE):
@@ -128,6 +129,8 @@ def analyze_source(
         online=settings.online, hub_timeout=settings.hub_timeout
     )
     ctx = RuleContext(facts, source, path, settings, knowledge, resolver)
+    if document_key is not None:
+        ctx.first_lines = incremental.first_token_lines(document_key, module)
     findings: list[Finding] = []
     for rule in all_rules():
         if not settings.is_enabled(rule.code):

@@ -9,21 +9,28 @@ to the whole-tree computation.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Mapping
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
+from hflint.analyzers.source import parse_ast
+
 
 class Positions:
-    def __init__(self, module: cst.Module, text: str, statement_of: Mapping[int, int]) -> None:
+    def __init__(
+        self,
+        module: cst.Module,
+        text: str,
+        statement_of: Mapping[int, int],
+        first_lines: list[int] | None = None,
+    ) -> None:
         self._module = module
         self._text = text
         self._statement_of = statement_of
         self._local: dict[int, tuple[Mapping[cst.CSTNode, CodeRange], int] | None] = {}
-        self._first_lines: list[int] | None = None
+        self._first_lines: list[int] | None = first_lines
         self._whole: Mapping[cst.CSTNode, CodeRange] | None = None
 
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
@@ -64,7 +71,7 @@ class Positions:
         """Line of the first token of each libcst top-level statement, from `ast`."""
         if self._first_lines is None:
             try:
-                body = ast.parse(self._text).body
+                body = parse_ast(self._text).body
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 return None
             lines: list[int] = []

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from hflint.analyzers.source import parse_ast
+
 _AUTO_REGISTER = re.compile(r"\bAuto[A-Za-z0-9]+\.register\(")
 _SKIP_DIRS = {
     ".git",
@@ -42,7 +44,7 @@ def scan_text(text: str) -> tuple[set[str], set[str]]:
     if not _AUTO_REGISTER.search(text):
         return classes, types
     try:
-        tree = ast.parse(text)
+        tree = parse_ast(text)
     except (SyntaxError, ValueError, RecursionError):
         return classes, types
     for node in ast.walk(tree):

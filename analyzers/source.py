@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import bisect
+import warnings
 from dataclasses import dataclass, field
 
 from hflint.analyzers.findings import Edit, Position, Range
@@ -45,6 +47,14 @@ class SourceText:
 
     def slice(self, rng: Range) -> str:
         return self.text[self.offset(rng.start) : self.offset(rng.end)]
+
+
+def parse_ast(text: str) -> ast.Module:
+    """`ast.parse` without the SyntaxWarnings user code provokes (invalid escapes in regexes):
+    hflint parses for positions and syntax errors, not to run the code."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text)
 
 
 class OverlappingEditsError(ValueError):

@@ -80,6 +80,18 @@ def _hooks(visitor_type: type, node_type: type) -> tuple[_Hook, _Hook]:
     return found
 
 
+_SEQUENCES = (list, tuple)
+_NODE_CLASSES: dict[type, bool] = {}
+
+
+def _is_node(kind: type) -> bool:
+    """`issubclass(kind, CSTNode)`, memoised: CSTNode is an ABC and its checks are slow."""
+    known = _NODE_CLASSES.get(kind)
+    if known is None:
+        known = _NODE_CLASSES[kind] = issubclass(kind, cst.CSTNode)
+    return known
+
+
 def walk(
     node: cst.CSTNode, visitor: object, owners: dict[int, int] | None = None, owner: int = 0
 ) -> None:
@@ -95,12 +107,13 @@ def walk(
         is_if = node_type is cst.If
         for name in _child_fields(node_type):
             value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                walk(value, visitor, owners, owner)
-            elif isinstance(value, (list, tuple)):
+            kind = value.__class__
+            if kind in _SEQUENCES:
                 for item in value:
-                    if isinstance(item, cst.CSTNode):
+                    if _is_node(item.__class__):
                         walk(item, visitor, owners, owner)
+            elif _is_node(kind):
+                walk(value, visitor, owners, owner)
             if is_if and name == "body":
                 after_body = getattr(visitor, "leave_If_body", None)
                 if after_body is not None:

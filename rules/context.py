@@ -79,6 +79,8 @@ class RuleContext:
         self.resolver = resolver
         self._positions: Positions | None = None
         self.lookups: list[Lookup] = []
+        # each top-level statement's first line, when the parse already knows them
+        self.first_lines: list[int] | None = None
 
     @cached_property
     def knowledge(self) -> Knowledge:
@@ -99,7 +101,9 @@ class RuleContext:
     # ---- positions ----------------------------------------------------------------------
     def range(self, node: cst.CSTNode) -> Range:
         if self._positions is None:
-            self._positions = Positions(self.module, self.source.text, self.facts.statement_of)
+            self._positions = Positions(
+                self.module, self.source.text, self.facts.statement_of, self.first_lines
+            )
         code_range = self._positions[node]
         return Range(
             Position(code_range.start.line, code_range.start.column),

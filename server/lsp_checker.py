@@ -21,7 +21,7 @@ from hflint.analyzers.findings import Finding
 from hflint.analyzers.settings import Settings
 from hflint.server.lsp_documents import Snapshot
 
-DEBOUNCE_S = 0.03
+DEBOUNCE_S = 0.01
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,9 @@ def analyse(snapshot: Snapshot, generation: int = 0) -> Report:
 
     findings: list[Finding] = []
     if not skips_file(snapshot.text):
-        findings, _ = check_text(snapshot.text, snapshot.path, snapshot.config)
+        findings, _ = check_text(
+            snapshot.text, snapshot.path, snapshot.config, document_key=snapshot.uri
+        )
     return Report(snapshot, generation, tuple(findings), to_diagnostics(findings, snapshot))
 
 

@@ -159,14 +159,22 @@ def resolver_for(settings: Settings) -> CheckpointResolver:
     return _RESOLVERS[key]
 
 
-def check_text(text: str, path: Path, config: Config) -> tuple[list[Finding], list[Lookup]]:
+def check_text(
+    text: str, path: Path, config: Config, document_key: str | None = None
+) -> tuple[list[Finding], list[Lookup]]:
     """What every front-end reports for one module's text: the engine's findings, less the
     ones suppressed by comments or per-file-ignores. The CLI and the language server both call
     this, so they never disagree."""
     from hflint.analyzers.engine import analyze_source
 
     settings = config.settings
-    analysis = analyze_source(text, path=path, settings=settings, resolver=resolver_for(settings))
+    analysis = analyze_source(
+        text,
+        path=path,
+        settings=settings,
+        resolver=resolver_for(settings),
+        document_key=document_key,
+    )
     kept = filter_suppressed(analysis.findings, text)
     ignored = per_file_ignores(path, config)
     return [f for f in kept if not ignored or not _starts(f.code, ignored)], analysis.lookups

@@ -366,10 +366,10 @@ async def test_a_failing_check_publishes_nothing_and_the_server_lives_on(root: P
     boot = (
         "import hflint.server.runner as runner\n"
         "real = runner.check_text\n"
-        "def check_text(text, path, config):\n"
+        "def check_text(text, path, config, **options):\n"
         "    if 'BOOM' in text:\n"
         "        raise RuntimeError('boom')\n"
-        "    return real(text, path, config)\n"
+        "    return real(text, path, config, **options)\n"
         "runner.check_text = check_text\n"
         "from hflint.server.lsp import main\n"
         "raise SystemExit(main([]))\n"
