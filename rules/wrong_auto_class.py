@@ -18,7 +18,7 @@ from hflint.rules.base import Example, Rule
 from hflint.rules.context import Checkpoint, RuleContext
 
 # Ranked as the decision tree ranks them: generation first, then labels, then embeddings.
-_PREFERENCE = (
+HEAD_PREFERENCE = (
     "AutoModelForCausalLM",
     "AutoModelForSeq2SeqLM",
     "AutoModelForImageTextToText",
@@ -91,7 +91,7 @@ def candidates(ctx: RuleContext, ckpt: Checkpoint) -> list[str]:
         ranked += [
             c for c in ("AutoModelForSeq2SeqLM", "AutoModelForSpeechSeq2Seq") if c in accepting
         ]
-    ranked += [c for c in _PREFERENCE if c in accepting]
+    ranked += [c for c in HEAD_PREFERENCE if c in accepting]
     return list(dict.fromkeys(ranked))
 
 

@@ -28,6 +28,7 @@ from hflint.analyzers.knowledge import UNKNOWN, Knowledge, load_knowledge
 from hflint.analyzers.settings import Settings
 from hflint.rules.missing_classes import INVENTED, REMOVED
 from hflint.rules.registry import all_rules, rule_by_code
+from hflint.rules.wrong_auto_class import HEAD_PREFERENCE
 from hflint.server.completions import (
     CursorContext,
     cursor_context,
@@ -104,20 +105,6 @@ _TREE: dict[str, tuple[str, ...]] = {
         "Is this an audio task? → Audio classification? → AutoModelForAudioClassification",
     ),
 }
-# Ranked as the decision tree ranks them: generation first, then labels, then embeddings.
-_PREFERENCE = [
-    "AutoModelForCausalLM",
-    "AutoModelForSeq2SeqLM",
-    "AutoModelForImageTextToText",
-    "AutoModelForSpeechSeq2Seq",
-    "AutoModelForMaskedLM",
-    "AutoModelForSequenceClassification",
-    "AutoModelForTokenClassification",
-    "AutoModelForQuestionAnswering",
-    "AutoModelForImageClassification",
-    "AutoModelForAudioClassification",
-    "AutoModel",
-]
 _GENERIC = ("AutoModel", "AutoModelForTextEncoding", "AutoModelForPreTraining")
 _TREE_ALIASES = {"AutoModelForImageTextToText": "AutoModelForVision2Seq"}
 
@@ -317,7 +304,7 @@ def _builders(knowledge: Knowledge, cls: str) -> list[str]:
 
     def rank(auto: str) -> tuple[bool, int, int]:
         generic = _GENERIC.index(auto) if auto in _GENERIC else -1
-        order = _PREFERENCE.index(auto) if auto in _PREFERENCE else len(_PREFERENCE)
+        order = HEAD_PREFERENCE.index(auto) if auto in HEAD_PREFERENCE else len(HEAD_PREFERENCE)
         return (auto in knowledge.deprecated_auto_classes, generic, order)
 
     return sorted(tables, key=rank)
@@ -594,7 +581,7 @@ def _rank(knowledge: Knowledge, facts: CheckpointFacts) -> list[str]:
     first = [head for a in facts.architectures for head in _builders(knowledge, a)[:1]]
     if facts.is_encoder_decoder:
         first += list(SEQ2SEQ)
-    first += _PREFERENCE
+    first += HEAD_PREFERENCE
     ordered = [a for a in dict.fromkeys(first) if a in accepting]
     return ordered + [a for a in accepting if a not in ordered]
 
