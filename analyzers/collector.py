@@ -292,10 +292,6 @@ class Collector(cst.CSTVisitor):
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         self.current_statement = node
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        # evaluated in leave (after calls inside the value were collected)
-        pass
-
     def leave_Assign(self, original_node: cst.Assign) -> None:
         value = self.eval(original_node.value)
         for target in original_node.targets:
@@ -310,9 +306,6 @@ class Collector(cst.CSTVisitor):
 
     def leave_AugAssign(self, original_node: cst.AugAssign) -> None:
         self._bind_target(original_node.target, None)
-
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        pass
 
     def leave_WithItem(self, original_node: cst.WithItem) -> None:
         if original_node.asname is not None:
@@ -408,9 +401,6 @@ class Collector(cst.CSTVisitor):
 
     def leave_Call(self, original_node: cst.Call) -> None:
         self._collect_call(original_node)
-
-    def visit_Dict(self, node: cst.Dict) -> None:
-        pass
 
     def _collect_call(self, node: cst.Call) -> CallFact:
         func = node.func

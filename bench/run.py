@@ -92,24 +92,15 @@ def main() -> None:
 
 
 def _knowledge_cold(knowledge):  # type: ignore[no-untyped-def]
-    cache = Path(os.environ["HFLINT_CACHE_DIR"])
-    shutil.rmtree(cache, ignore_errors=True)
-    knowledge.load_knowledge.cache_clear() if hasattr(
-        knowledge.load_knowledge, "cache_clear"
-    ) else None
-    return _fresh(knowledge)
+    """Extract from the transformers sources: no cache file, no in-process memo."""
+    shutil.rmtree(Path(os.environ["HFLINT_CACHE_DIR"]), ignore_errors=True)
+    knowledge.load_knowledge.cache_clear()
+    return knowledge.load_knowledge()
 
 
 def _knowledge_cached(knowledge):  # type: ignore[no-untyped-def]
-    return _fresh(knowledge)
-
-
-def _fresh(knowledge):  # type: ignore[no-untyped-def]
-    for name in ("_CACHE", "_cached", "_memo"):
-        if isinstance(getattr(knowledge, name, None), dict):
-            getattr(knowledge, name).clear()
-    if hasattr(knowledge.load_knowledge, "cache_clear"):
-        knowledge.load_knowledge.cache_clear()
+    """Read the per-version cache file written by the cold load (in-process memo cleared)."""
+    knowledge.load_knowledge.cache_clear()
     return knowledge.load_knowledge()
 
 

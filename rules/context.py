@@ -190,10 +190,6 @@ class RuleContext:
         end = self.range(node).end
         return Edit(Range(end, end), content)
 
-    def insert_before(self, node: cst.CSTNode, content: str) -> Edit:
-        start = self.range(node).start
-        return Edit(Range(start, start), content)
-
     def add_kwarg(self, call: cst.Call, text: str) -> Edit:
         """Append `text` (e.g. `mlm=False`) as the last argument of `call`."""
         if not call.args:
@@ -211,10 +207,6 @@ class RuleContext:
         if kept and arg is call.args[-1]:
             kept[-1] = kept[-1].with_changes(comma=arg.comma)
         return self.rewrite_call(call, call.with_changes(args=kept))
-
-    def rename_kwarg(self, arg: cst.Arg, new_name: str) -> Edit:
-        assert arg.keyword is not None
-        return self.replace(arg.keyword, new_name)
 
     def fix(self, message: str, edits: Sequence[Edit | None], safe: bool) -> Fix:
         return Fix(

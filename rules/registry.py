@@ -9,7 +9,7 @@ from functools import cache
 import hflint.rules
 from hflint.rules.base import Rule
 
-_NOT_RULES = {"base", "context", "registry", "common"}
+_NOT_RULES = {"base", "context", "registry"}
 
 
 @cache
