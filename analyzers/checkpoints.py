@@ -15,7 +15,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -97,7 +97,18 @@ def hub_cache_dir() -> Path:
     huggingface_hub reads these variables once, at import; a long-lived server must not.
     """
     env = os.environ
+    key = tuple(env.get(v) for v in _CACHE_VARS)
+    found = _CACHE_DIRS.get(key)
+    if found is None:
+        found = _CACHE_DIRS[key] = _hub_cache_dir(env)
+    return found
 
+
+_CACHE_VARS = ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME", "HOME")
+_CACHE_DIRS: dict[tuple[str | None, ...], Path] = {}
+
+
+def _hub_cache_dir(env: Mapping[str, str]) -> Path:
     def expand(value: str) -> Path:
         return Path(os.path.expandvars(os.path.expanduser(value)))
 

@@ -7,7 +7,9 @@ branches becomes unknown, so rules never act on a guess.
 
 from __future__ import annotations
 
+import ast
 import os
+from functools import lru_cache
 from typing import Any
 
 import libcst as cst
@@ -67,6 +69,24 @@ def _number(text: str) -> int | float:
         return int(digits, 0)
     except ValueError:
         return float(digits)
+
+
+@lru_cache(maxsize=16384)
+def string_value(text: str) -> str | bytes:
+    """The value of a string literal. `ast.literal_eval` (libcst's `evaluated_value`) compiles
+    and leaves reference cycles behind, which the garbage collector then pauses the editor for."""
+    prefix = len(text) - len(text.lstrip("rRbBuU"))
+    body = text[prefix:]
+    quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
+    flags = text[:prefix].lower()
+    if quote and body.endswith(quote) and len(body) >= 2 * len(quote) and "b" not in flags:
+        inner = body[len(quote) : len(body) - len(quote)]
+        if ("r" in flags or "\\" not in inner) and "\r" not in inner:
+            return inner
+    value = ast.literal_eval(text)
+    if not isinstance(value, (str, bytes)):
+        raise ValueError(f"not a string literal: {text[:40]}")
+    return value
 
 
 def _combine(value: Any, *parts: Const) -> Const:
@@ -388,7 +408,7 @@ class Collector(cst.CSTVisitor):
     # ---- expressions --------------------------------------------------------------------
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         try:
-            value = node.evaluated_value
+            value = string_value(node.value)
         except Exception:
             return
         if isinstance(value, str) and len(value) < 200:
@@ -523,7 +543,7 @@ class Collector(cst.CSTVisitor):
 
     def _eval(self, node: cst.BaseExpression) -> Value:
         if isinstance(node, cst.SimpleString):
-            return Const(node.evaluated_value)
+            return Const(string_value(node.value))
         if isinstance(node, (cst.Integer, cst.Float)):
             return Const(_number(node.value))
         if isinstance(node, cst.Name):

@@ -9,6 +9,8 @@ to the whole-tree computation.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 
 import libcst as cst
@@ -16,6 +18,34 @@ from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionPr
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from hflint.analyzers.source import parse_ast
+
+Local = Mapping[cst.CSTNode, CodeRange]
+# Ranges inside a top-level statement, counted from its own first line, depend on that statement
+# (and the module's indent and newline) only. The editor re-parses just the edited statement and
+# keeps the other statement objects, so their ranges are kept too, keyed by identity.
+_MAX_STATEMENTS = 2048
+_STATEMENT_CACHE: OrderedDict[tuple[int, str, str], tuple[cst.CSTNode, Local]] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def statement_ranges(stmt: cst.CSTNode, indent: str, newline: str) -> Local:
+    key = (id(stmt), indent, newline)
+    with _CACHE_LOCK:
+        hit = _STATEMENT_CACHE.get(key)
+        if hit is not None and hit[0] is stmt:
+            _STATEMENT_CACHE.move_to_end(key)
+            return hit[1]
+    provider = PositionProvider()
+    state = PositionProvidingCodegenState(
+        default_indent=indent, default_newline=newline, provider=provider
+    )
+    stmt._codegen(state)
+    computed: Local = provider._computed  # type: ignore[assignment]
+    with _CACHE_LOCK:
+        _STATEMENT_CACHE[key] = (stmt, computed)  # holding `stmt` keeps its id from being reused
+        while len(_STATEMENT_CACHE) > _MAX_STATEMENTS:
+            _STATEMENT_CACHE.popitem(last=False)
+    return computed
 
 
 class Positions:
@@ -29,7 +59,7 @@ class Positions:
         self._module = module
         self._text = text
         self._statement_of = statement_of
-        self._local: dict[int, tuple[Mapping[cst.CSTNode, CodeRange], int] | None] = {}
+        self._local: dict[int, tuple[Local, int] | None] = {}
         self._first_lines: list[int] | None = first_lines
         self._whole: Mapping[cst.CSTNode, CodeRange] | None = None
 
@@ -44,7 +74,7 @@ class Positions:
             )
         return self._whole_tree()[node]
 
-    def _statement(self, index: int) -> tuple[Mapping[cst.CSTNode, CodeRange], int] | None:
+    def _statement(self, index: int) -> tuple[Local, int] | None:
         """The statement's own ranges (lines counted from 1) and the shift to the file's lines."""
         if index not in self._local:
             self._local[index] = None
@@ -52,18 +82,13 @@ class Positions:
             if first_lines is None or index >= len(first_lines):
                 return None
             stmt = self._module.body[index]
-            provider = PositionProvider()
-            state = PositionProvidingCodegenState(
-                default_indent=self._module.default_indent,
-                default_newline=self._module.default_newline,
-                provider=provider,
-            )
             try:
-                stmt._codegen(state)
+                computed = statement_ranges(
+                    stmt, self._module.default_indent, self._module.default_newline
+                )
             except Exception:
                 return None
             shift = first_lines[index] - (1 + len(stmt.leading_lines))
-            computed: Mapping[cst.CSTNode, CodeRange] = provider._computed  # type: ignore[assignment]
             self._local[index] = (computed, shift)
         return self._local[index]
 

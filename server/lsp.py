@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import sys
 from collections.abc import Sequence
 
@@ -42,13 +43,26 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         return 2
 
     from hflint import __version__
+    from hflint.server.check_worker import CheckWorker
+
+    # Started before pygls is imported: the child gets the engine ready on the other core.
+    worker = None if os.environ.get("HFLINT_CHECK_IN_PROCESS") else CheckWorker()
+
+    if address is None:
+        from hflint.server import lsp_bootstrap
+
+        stdin, early = lsp_bootstrap.start(sys.stdin.buffer, sys.stdout.buffer)
+        from hflint.server.lsp_server import HflintServer
+
+        server = HflintServer(worker)
+        server.protocol.early_initialize = early
+        print(f"hflint {__version__}: language server on stdio", file=sys.stderr, flush=True)
+        server.start_io(stdin=stdin)  # type: ignore[arg-type]
+        return 0
     from hflint.server.lsp_server import HflintServer
 
-    server = HflintServer()
-    if address is None:
-        print(f"hflint {__version__}: language server on stdio", file=sys.stderr, flush=True)
-        server.start_io()
-    elif tcp:
+    server = HflintServer(worker)
+    if tcp:
         print(f"hflint {__version__}: language server on tcp {tcp}", file=sys.stderr, flush=True)
         server.start_tcp(*address)
     else:

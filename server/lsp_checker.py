@@ -1,6 +1,7 @@
 """Checking open documents off the event loop, newest version only.
 
-Edits are debounced a little; each check runs on one worker thread (the engine's caches are
+The first edit after a quiet moment is checked at once; edits arriving while a check is
+pending or running are debounced a little and coalesced. Each check runs on one worker thread (the engine's caches are
 shared, and one thread keeps a burst of edits from piling up parallel work). A check whose
 document changed before it started is skipped, and a result whose document changed (or whose
 settings changed) while it ran is dropped: only the version the user sees is ever published.
@@ -19,6 +20,7 @@ from lsprotocol import types
 
 from hflint.analyzers.findings import Finding
 from hflint.analyzers.settings import Settings
+from hflint.server.check_worker import CheckWorker
 from hflint.server.lsp_documents import Snapshot
 
 DEBOUNCE_S = 0.01
@@ -39,17 +41,21 @@ class Failure:
     message: str
 
 
-def analyse(snapshot: Snapshot, generation: int = 0) -> Report:
+def analyse(snapshot: Snapshot, generation: int = 0, worker: CheckWorker | None = None) -> Report:
     """What `hflint check` reports for this text, as diagnostics per document."""
     from hflint.analyzers.suppression import skips_file
     from hflint.server.lsp_convert import to_diagnostics
-    from hflint.server.runner import check_text
 
     findings: list[Finding] = []
     if not skips_file(snapshot.text):
-        findings, _ = check_text(
-            snapshot.text, snapshot.path, snapshot.config, document_key=snapshot.uri
-        )
+        if worker is not None:
+            findings = worker.check(snapshot.text, snapshot.path, snapshot.config, snapshot.uri)
+        else:
+            from hflint.server.runner import check_text
+
+            findings, _ = check_text(
+                snapshot.text, snapshot.path, snapshot.config, document_key=snapshot.uri
+            )
     return Report(snapshot, generation, tuple(findings), to_diagnostics(findings, snapshot))
 
 
@@ -61,7 +67,9 @@ class Checker:
         fail: Callable[[Failure], None],
         dropped: Callable[[str, int | None], None] = lambda owner, version: None,
         delay: float = DEBOUNCE_S,
+        worker: CheckWorker | None = None,
     ) -> None:
+        self.worker = worker
         self._snapshot = snapshot
         self._deliver = deliver
         self._fail = fail
@@ -86,6 +94,8 @@ class Checker:
         if timer is not None:
             timer.cancel()
         wait = self.delay if delay is None else delay
+        if timer is None and not self._running.get(owner):
+            wait = 0  # idle: the first edit of a burst is checked at once, the rest coalesced
         self._timers[owner] = loop.call_later(wait, self._start, owner)
 
     def invalidate(self, owners: list[str]) -> None:
@@ -127,6 +137,8 @@ class Checker:
         for timer in self._timers.values():
             timer.cancel()
         self.executor.shutdown(wait=False, cancel_futures=True)
+        if self.worker is not None:
+            self.worker.close()
 
     # ---- internals -------------------------------------------------------------------------
     def _open_version(self, owner: str) -> int | None:
@@ -156,7 +168,7 @@ class Checker:
         if self._wanted.get(snapshot.uri) != (snapshot.version, generation):
             return None  # superseded while queued
         try:
-            return analyse(snapshot, generation)
+            return analyse(snapshot, generation, self.worker)
         except Exception:
             return Failure(snapshot.uri, snapshot.version, traceback.format_exc())
 
@@ -199,9 +211,12 @@ def warm_up() -> None:
         pass
 
 
-def forget_checkpoints(settings: list[Settings]) -> None:
-    """A config.json changed on disk: checkpoint lookups are made afresh."""
+def forget_checkpoints(settings: list[Settings], worker: CheckWorker | None = None) -> None:
+    """A config.json changed on disk: checkpoint lookups are made afresh, here and in the
+    check process."""
     from hflint.server.runner import resolver_for
 
     for item in settings:
         resolver_for(item).clear()
+    if worker is not None:
+        worker.forget_checkpoints(settings)

@@ -1,5 +1,8 @@
 """pygls's protocol with two changes the server relies on.
 
+The reply to an `initialize` answered early from disk (lsp_bootstrap.py) is withheld, and a
+freshly computed one is kept on disk for the next start.
+
 A running command hears about `$/cancelRequest` for its own request (pygls only cancels the
 request's future, which a command already running never looks at again).
 
@@ -11,6 +14,7 @@ that runs after it would get a wrong range.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -18,11 +22,26 @@ from lsprotocol import types
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
+from hflint.server.lsp_bootstrap import EarlyInitialize, store_answer, stored_answer
+
 
 class HflintProtocol(LanguageServerProtocol):
     def __init__(self, server: Any, converter: Any) -> None:
         super().__init__(server, converter)
         self.on_cancel: dict[int | str, Callable[[], None]] = {}
+        self.early_initialize: EarlyInitialize | None = None
+
+    def _send_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
+        early = self.early_initialize
+        if early is not None and msg_id == early.msg_id:
+            self.early_initialize = None
+            if error is None and result is not None:
+                answer = json.loads(json.dumps(result, default=self._serialize_message))
+                if not early.answered or stored_answer(early.key) != answer:
+                    store_answer(early.key, answer)
+            if early.answered:
+                return
+        super()._send_response(msg_id, result, error)
 
     def _handle_cancel_notification(self, msg_id: int | str) -> None:
         listener = self.on_cancel.pop(msg_id, None)

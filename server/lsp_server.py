@@ -22,6 +22,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from hflint import __version__
+from hflint.server.check_worker import CheckWorker
 from hflint.server.lsp_actions import (
     FIX_ALL_KIND,
     KINDS,
@@ -56,7 +57,7 @@ T = TypeVar("T")
 class HflintServer(LanguageServer):
     protocol: HflintProtocol
 
-    def __init__(self) -> None:
+    def __init__(self, worker: CheckWorker | None = None) -> None:
         notebooks = types.NotebookDocumentSyncOptions(
             notebook_selector=[
                 types.NotebookDocumentFilterWithNotebook(
@@ -74,7 +75,9 @@ class HflintServer(LanguageServer):
         )
         self.documents = Documents()
         self.configs = ConfigResolver(Path.cwd())
-        self.checker = Checker(self.snapshot_of, self._deliver, self._failed, self._dropped)
+        self.checker = Checker(
+            self.snapshot_of, self._deliver, self._failed, self._dropped, worker=worker
+        )
         self.marks = Marks()
         self.requests = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hflint-requests")
         self.validation_executor = ThreadPoolExecutor(2, thread_name_prefix="hflint-validate")
@@ -128,7 +131,10 @@ class HflintServer(LanguageServer):
         self._apply_settings(params.initialization_options, recheck=False)
 
     async def initialized(self, params: types.InitializedParams) -> None:
-        self.checker.executor.submit(warm_up)
+        if self.checker.worker is None:
+            self.checker.executor.submit(warm_up)
+        else:  # checks run in the child; this process needs the engine for hovers and fix-all
+            asyncio.get_running_loop().call_later(2.0, self.requests.submit, warm_up)
         await self._watch_files()
         await self._pull_settings()
 
@@ -302,7 +308,9 @@ class HflintServer(LanguageServer):
             self.configs.reload()
         if names & CHECKPOINT_FILES:
             configs = [self.configs.for_file(self.path_of(o)) for o in self._owners()]
-            self.checker.executor.submit(forget_checkpoints, [c.settings for c in configs])
+            self.checker.executor.submit(
+                forget_checkpoints, [c.settings for c in configs], self.checker.worker
+            )
         self._recheck_all()
 
     # ---- code actions ----------------------------------------------------------------------

@@ -96,9 +96,12 @@ async def session(
     init_options: Any = None,
     configuration: dict[str, Any] | None = None,
     command: Sequence[str] = SERVER,
+    env: dict[str, str] | None = None,
 ) -> AsyncIterator[HflintClient]:
     config = ClientServerConfig(
-        server_command=list(command), client_factory=make_client, server_env=server_env(root)
+        server_command=list(command),
+        client_factory=make_client,
+        server_env={**server_env(root), **(env or {})},
     )
     client = await config.start()
     assert isinstance(client, HflintClient)
