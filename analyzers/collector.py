@@ -542,36 +542,38 @@ class Collector(cst.CSTVisitor):
             return None
 
     def _eval(self, node: cst.BaseExpression) -> Value:
-        if isinstance(node, cst.SimpleString):
+        # Exact class checks: libcst's concrete node classes are never subclassed, and
+        # isinstance() against them goes through the ABC machinery (slow on a hot path).
+        if type(node) is cst.SimpleString:
             return Const(string_value(node.value))
-        if isinstance(node, (cst.Integer, cst.Float)):
+        if type(node) is cst.Integer or type(node) is cst.Float:
             return Const(_number(node.value))
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             if node.value in ("True", "False", "None"):
                 return Const({"True": True, "False": False, "None": None}[node.value])
             if node.value in self.facts.imports:
                 return ClassRef(self.facts.imports[node.value])
             return self.lookup(node.value)
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             value = self.call_values.get(id(node))
             if value is not None:
                 return value
             return self._eval_call(node)
-        if isinstance(node, cst.ConcatenatedString):
+        if type(node) is cst.ConcatenatedString:
             left, right = self._eval(node.left), self._eval(node.right)
             if isinstance(left, Const) and isinstance(right, Const):
                 return _combine(str(left.value) + str(right.value), left, right)
             return None
-        if isinstance(node, cst.FormattedString):
+        if type(node) is cst.FormattedString:
             return self._eval_fstring(node)
-        if isinstance(node, cst.BinaryOperation):
+        if type(node) is cst.BinaryOperation:
             return self._eval_binop(node)
-        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        if type(node) is cst.UnaryOperation and isinstance(node.operator, cst.Minus):
             inner = self._eval(node.expression)
             if isinstance(inner, Const) and isinstance(inner.value, (int, float)):
                 return Const(-inner.value, inner.overridable)
             return None
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        if type(node) is cst.List or type(node) is cst.Tuple or type(node) is cst.Set:
             items = []
             over = False
             for el in node.elements:
@@ -583,7 +585,7 @@ class Collector(cst.CSTVisitor):
                 items.append(v.value)
                 over = over or v.overridable
             return Const(tuple(items) if isinstance(node, cst.Tuple) else items, over)
-        if isinstance(node, cst.Dict):
+        if type(node) is cst.Dict:
             out: dict[Any, Any] = {}
             for item in node.elements:
                 if not isinstance(item, cst.DictElement):
@@ -593,11 +595,11 @@ class Collector(cst.CSTVisitor):
                     return None
                 out[k.value] = v.value
             return Const(out)
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             return self._eval_attribute(node)
-        if isinstance(node, cst.Subscript):
+        if type(node) is cst.Subscript:
             return self._eval_subscript(node)
-        if isinstance(node, (cst.DictComp, cst.ListComp)):
+        if type(node) is cst.DictComp or type(node) is cst.ListComp:
             return self._eval_comprehension(node)
         return None
 

@@ -64,23 +64,9 @@ def _child_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
 
 
 _Hook = Callable[..., Any] | None
-_HOOKS: dict[tuple[type, type], tuple[_Hook, _Hook]] = {}
-
-
-def _hooks(visitor_type: type, node_type: type) -> tuple[_Hook, _Hook]:
-    key = (visitor_type, node_type)
-    found = _HOOKS.get(key)
-    if found is None:
-        name = node_type.__name__
-        found = (
-            getattr(visitor_type, f"visit_{name}", None),
-            getattr(visitor_type, f"leave_{name}", None),
-        )
-        _HOOKS[key] = found
-    return found
-
-
-_SEQUENCES = (list, tuple)
+# visitor class -> node class -> (visit hook, leave hook, child fields, is an If)
+_Plan = tuple[_Hook, _Hook, tuple[str, ...], bool]
+_PLANS: dict[type, dict[type, _Plan]] = {}
 _NODE_CLASSES: dict[type, bool] = {}
 
 
@@ -98,25 +84,46 @@ def walk(
     """Visit `node` and its descendants in source order (If: test, body, then orelse).
 
     With `owners`, records `owner` (e.g. the top-level statement index) for every node walked.
+    The walk runs on every keystroke in the editor: lookups are kept in local variables and
+    each node class's hooks and fields are planned once per visitor class.
     """
-    node_type = type(node)
-    if owners is not None:
-        owners[id(node)] = owner
-    visit, leave = _hooks(type(visitor), node_type)
-    if visit is None or visit(visitor, node) is not False:
-        is_if = node_type is cst.If
-        for name in _child_fields(node_type):
-            value = getattr(node, name)
-            kind = value.__class__
-            if kind in _SEQUENCES:
-                for item in value:
-                    if _is_node(item.__class__):
-                        walk(item, visitor, owners, owner)
-            elif _is_node(kind):
-                walk(value, visitor, owners, owner)
-            if is_if and name == "body":
-                after_body = getattr(visitor, "leave_If_body", None)
-                if after_body is not None:
+    visitor_type = type(visitor)
+    plans = _PLANS.setdefault(visitor_type, {})
+    node_classes = _NODE_CLASSES
+    after_body = getattr(visitor, "leave_If_body", None)
+
+    def plan(node_type: type) -> _Plan:
+        name = node_type.__name__
+        found = (
+            getattr(visitor_type, f"visit_{name}", None),
+            getattr(visitor_type, f"leave_{name}", None),
+            _child_fields(node_type),
+            node_type is cst.If,
+        )
+        plans[node_type] = found
+        return found
+
+    def go(node: cst.CSTNode) -> None:
+        node_type = node.__class__
+        visit, leave, fields, is_if = plans.get(node_type) or plan(node_type)
+        if owners is not None:
+            owners[id(node)] = owner
+        if visit is None or visit(visitor, node) is not False:
+            for name in fields:
+                value = getattr(node, name)
+                kind = value.__class__
+                if kind is list or kind is tuple:
+                    for item in value:
+                        known = node_classes.get(item.__class__)
+                        if known if known is not None else _is_node(item.__class__):
+                            go(item)
+                else:
+                    known = node_classes.get(kind)
+                    if known if known is not None else _is_node(kind):
+                        go(value)
+                if is_if and name == "body" and after_body is not None:
                     after_body(node)
-    if leave is not None:
-        leave(visitor, node)
+        if leave is not None:
+            leave(visitor, node)
+
+    go(node)
