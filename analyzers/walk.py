@@ -126,4 +126,7 @@ def walk(
         if leave is not None:
             leave(visitor, node)
 
-    go(node)
+    try:
+        go(node)
+    finally:
+        del go  # `go` calls itself through its closure cell: empty it, leave no cycle behind

@@ -13,6 +13,7 @@ the child answers every request in order.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import select
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 _HEADER = struct.Struct("!I")
 CHECK_TIME_LIMIT_S = 60.0
+IDLE_SWEEP_S = 0.5  # no request for this long: a full garbage collection
 
 
 class WorkerError(Exception):
@@ -72,11 +74,21 @@ def serve(requests: int, replies: IO[bytes]) -> None:
     from hflint.server.runner import check_text, resolver_for
 
     warm_up()
+    # What the warm-up loaded (rules, transformers' tables, libcst) lives as long as the process:
+    # take it out of the collector's sight, and leave full collections for idle moments, so a
+    # keystroke never waits for a sweep of the whole heap.
+    gc.freeze()
+    gc.set_threshold(700, 10, 1_000_000)
+    swept = True
     while True:
+        if not swept and not select.select([requests], [], [], IDLE_SWEEP_S)[0]:
+            gc.collect()
+            swept = True
         try:
             request = _receive(requests)
         except EOFError:
             return
+        swept = False
         kind = request[0]
         try:
             if kind == "check":

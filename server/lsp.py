@@ -7,6 +7,7 @@ its parser without paying for pygls; the server itself lives in lsp_server.py.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import os
 import sys
@@ -56,6 +57,7 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
 
         server = HflintServer(worker)
         server.protocol.early_initialize = early
+        gc.freeze()  # pygls and lsprotocol live as long as the process: out of the GC's sight
         print(f"hflint {__version__}: language server on stdio", file=sys.stderr, flush=True)
         server.start_io(stdin=stdin)  # type: ignore[arg-type]
         return 0
