@@ -64,9 +64,8 @@ def _child_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
 
 
 _Hook = Callable[..., Any] | None
-# visitor class -> node class -> (visit hook, leave hook, child fields, is an If)
+# node class -> (visit hook, leave hook, child fields, is an If), per visitor class
 _Plan = tuple[_Hook, _Hook, tuple[str, ...], bool]
-_PLANS: dict[type, dict[type, _Plan]] = {}
 _NODE_CLASSES: dict[type, bool] = {}
 
 
@@ -84,13 +83,24 @@ def walk(
     """Visit `node` and its descendants in source order (If: test, body, then orelse).
 
     With `owners`, records `owner` (e.g. the top-level statement index) for every node walked.
-    The walk runs on every keystroke in the editor: lookups are kept in local variables and
-    each node class's hooks and fields are planned once per visitor class.
     """
     visitor_type = type(visitor)
-    plans = _PLANS.setdefault(visitor_type, {})
+    walker = _WALKERS.get(visitor_type)
+    if walker is None:
+        walker = _WALKERS[visitor_type] = _make_walker(visitor_type)
+    walker(node, visitor, owners, owner)
+
+
+_Walker = Callable[[cst.CSTNode, object, "dict[int, int] | None", int], None]
+_WALKERS: dict[type, _Walker] = {}
+
+
+def _make_walker(visitor_type: type) -> _Walker:
+    """The walk for one visitor class. It runs on every keystroke in the editor: lookups are
+    local variables, and each node class's hooks and fields are planned once."""
+    plans: dict[type, _Plan] = {}
     node_classes = _NODE_CLASSES
-    after_body = getattr(visitor, "leave_If_body", None)
+    after_body = getattr(visitor_type, "leave_If_body", None)
 
     def plan(node_type: type) -> _Plan:
         name = node_type.__name__
@@ -103,7 +113,7 @@ def walk(
         plans[node_type] = found
         return found
 
-    def go(node: cst.CSTNode) -> None:
+    def go(node: cst.CSTNode, visitor: object, owners: dict[int, int] | None, owner: int) -> None:
         node_type = node.__class__
         visit, leave, fields, is_if = plans.get(node_type) or plan(node_type)
         if owners is not None:
@@ -116,17 +126,14 @@ def walk(
                     for item in value:
                         known = node_classes.get(item.__class__)
                         if known if known is not None else _is_node(item.__class__):
-                            go(item)
+                            go(item, visitor, owners, owner)
                 else:
                     known = node_classes.get(kind)
                     if known if known is not None else _is_node(kind):
-                        go(value)
+                        go(value, visitor, owners, owner)
                 if is_if and name == "body" and after_body is not None:
-                    after_body(node)
+                    after_body(visitor, node)
         if leave is not None:
             leave(visitor, node)
 
-    try:
-        go(node)
-    finally:
-        del go  # `go` calls itself through its closure cell: empty it, leave no cycle behind
+    return go
