@@ -31,6 +31,7 @@ from hflint.analyzers.positions import Positions
 from hflint.analyzers.registrations import Registrations, project_registrations
 from hflint.analyzers.settings import Settings
 from hflint.analyzers.source import SourceText
+from hflint.analyzers.target_version import Target
 from hflint.analyzers.values import Const, ObjRef, Value, const_str
 from hflint.rules.base import Rule
 
@@ -85,6 +86,16 @@ class RuleContext:
     @cached_property
     def knowledge(self) -> Knowledge:
         return self._knowledge()
+
+    @cached_property
+    def target(self) -> Target:
+        """The transformers version removal/rename rules speak for (see target_version.py)."""
+        return Target(self.knowledge.version, "installed")
+
+    @cached_property
+    def target_knowledge(self) -> Knowledge:
+        """Knowledge of the target version; the installed one until others are available."""
+        return self.knowledge
 
     @cached_property
     def registrations(self) -> Registrations:
