@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 # Strict editable installs link files: re-link when a module is added or removed.
-SOURCES := $(wildcard package/*.py analyzers/*.py analyzers/data/* rules/*.py server/*.py)
+SOURCES := $(wildcard package/*.py analyzers/*.py analyzers/data/* analyzers/data/knowledge/* rules/*.py server/*.py)
 LINKED := $(VENV)/.hflint-linked
 $(LINKED): $(STAMP) $(SOURCES)
 	$(PY) -m pip install -qq --no-deps -e . --config-settings editable_mode=strict

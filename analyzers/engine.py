@@ -25,7 +25,11 @@ SYNTAX_ERROR_CODE = "HF001"
 SYNTAX_ERROR_NAME = "syntax-error"
 
 # A file that never names one of these cannot use transformers: skip it without parsing.
-_RELEVANT = re.compile(r"transformers|from_pretrained|pipeline|Trainer|peft|AutoModel")
+# `evaluate` and `load_metric` bring in the metric rules (HF903, HF904), which apply to files
+# that never touch transformers.
+_RELEVANT = re.compile(
+    r"transformers|from_pretrained|pipeline|Trainer|peft|AutoModel|evaluate|load_metric"
+)
 
 
 def is_relevant(text: str) -> bool:

@@ -68,6 +68,42 @@ class Knowledge:
     trainer_renamed_kwargs: dict[str, str] = field(default_factory=dict)  # 4.x tokenizer=
     # public Auto classes kept only as deprecated aliases (4.x AutoModelWithLMHead, ...)
     deprecated_auto_classes: frozenset[str] = frozenset()
+    # model classes that have generate(): GenerationMixin or a generate method in their MRO
+    generative_classes: frozenset[str] = frozenset()
+    # the values generate() falls back to; these parameters must not sit on a model config
+    generation_defaults: dict[str, Any] = field(default_factory=dict)
+    # every parameter GenerationConfig takes
+    generation_config_fields: frozenset[str] = frozenset()
+    # generation parameters some config classes declare as their own fields -> those classes
+    generation_fields_on_configs: dict[str, list[str]] = field(default_factory=dict)
+    # generate() raises on generation parameters set on the model config (5.x; 4.x warned)
+    generation_params_on_config_raise: bool = False
+    # names `pipeline()` accepts: its parameters and the keys it reads from **kwargs
+    pipeline_params: frozenset[str] = frozenset()
+    # tokenizer classes (base modules and models/*/tokenization_*.py): direct bases, public
+    # names each class body defines, the model folder defining it ("" for the base classes)
+    tokenizer_bases: dict[str, list[str]] = field(default_factory=dict)
+    tokenizer_names: dict[str, list[str]] = field(default_factory=dict)
+    tokenizer_modules: dict[str, str] = field(default_factory=dict)
+    # model_type -> the tokenizer classes AutoTokenizer picks (TOKENIZER_MAPPING_NAMES)
+    tokenizer_mapping: dict[str, list[str]] = field(default_factory=dict)
+    # ---- what this release accepts and warns about (version-aware removal rules, HF8xx) ----
+    # TrainingArguments field -> the deprecation warning it gives at run time
+    training_args_deprecated: dict[str, str] = field(default_factory=dict)
+    # Trainer.__init__ keyword -> its @deprecate_kwarg warning ("{func_name}" for the class)
+    trainer_deprecated_kwargs: dict[str, str] = field(default_factory=dict)
+    # Trainer methods, properties and attributes its __init__ sets; those that warn
+    trainer_members: frozenset[str] = frozenset()
+    trainer_deprecated_members: dict[str, str] = field(default_factory=dict)
+    # PreTrainedModel / PreTrainedConfig methods and properties; those that warn
+    model_members: frozenset[str] = frozenset()
+    deprecated_model_members: dict[str, str] = field(default_factory=dict)
+    config_members: frozenset[str] = frozenset()
+    deprecated_config_members: dict[str, str] = field(default_factory=dict)
+    # loader (knowledge_extract.LOADERS: "model", "auto_tokenizer", ...) -> keywords it takes
+    # (parameters and keys popped from **kwargs); -> {keyword: deprecation warning}
+    load_kwargs: dict[str, list[str]] = field(default_factory=dict)
+    deprecated_load_kwargs: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def resolve(
         self, model_type: str, auto_class: str, architectures: tuple[str, ...] = ()
@@ -128,6 +164,51 @@ class Knowledge:
                     heads.setdefault(cls, auto)
         return heads
 
+    def tokenizer_class(self, name: str) -> str | None:
+        """`name` as this version knows it: 5.x serves `XTokenizerFast` as `XTokenizer`."""
+        if name in self.tokenizer_bases:
+            return name
+        slow = name.removesuffix("Fast")
+        return slow if slow != name and slow in self.tokenizer_bases else None
+
+    def tokenizer_has(self, class_name: str, attr: str) -> bool | None:
+        """Whether the tokenizer class defines or inherits the public name `attr`; None when
+        the class is unknown to this version (a user or remote-code class)."""
+        known = self.tokenizer_class(class_name)
+        if known is None:
+            return None
+        seen: set[str] = set()
+        todo = [known]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if attr in self.tokenizer_names.get(current, ()):
+                return True
+            todo.extend(self.tokenizer_bases.get(current, ()))
+        return False
+
+    def tokenizer_classes_with(self, attr: str, root: str = "PreTrainedTokenizerBase") -> list[str]:
+        """Every tokenizer class deriving from `root` that has `attr` (sorted)."""
+        return sorted(
+            c
+            for c in self.tokenizer_bases
+            if self.tokenizer_has(c, attr) and self._tokenizer_derives(c, root)
+        )
+
+    def _tokenizer_derives(self, class_name: str, root: str) -> bool:
+        seen: set[str] = set()
+        todo = [class_name]
+        while todo:
+            current = todo.pop()
+            if current == root:
+                return True
+            if current not in seen:
+                seen.add(current)
+                todo.extend(self.tokenizer_bases.get(current, ()))
+        return False
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Knowledge:
         """From `knowledge_extract.extract` output, fresh or read back from the cache."""
@@ -169,6 +250,9 @@ def load_knowledge_from(pkg: Path) -> Knowledge:
         return Knowledge.from_json(json.loads(path.read_text(encoding="utf-8")))
     data = knowledge_extract.extract(pkg)
     _write_cache(path, data)
+    from hflint.analyzers.snapshots import remember  # per version, for other projects' targets
+
+    remember(data)
     return Knowledge.from_json(data)
 
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 4
 
 Env = dict[str, object]
 Table = dict[str, str | tuple[str, ...]]
@@ -51,8 +51,20 @@ _SOURCES = [
     "training_args.py",
     "training_args_seq2seq.py",
     "trainer.py",
+    "generation/utils.py",
+    "generation/configuration_utils.py",
+    "configuration_utils.py",
+    "modeling_utils.py",
     "utils/import_utils.py",
     "convert_slow_tokenizer.py",
+    "models/auto/tokenization_auto.py",
+    "tokenization_utils_base.py",
+    "tokenization_utils_tokenizers.py",
+    "tokenization_python.py",
+    "tokenization_utils_sentencepiece.py",
+    "tokenization_mistral_common.py",
+    "tokenization_utils.py",
+    "tokenization_utils_fast.py",
 ]
 
 
@@ -92,7 +104,9 @@ def extract(pkg: Path) -> dict[str, object]:
     if "TrainingArguments" in bases:
         s2s_fields |= train_fields
     params, renamed = _init_params(_read(pkg / "trainer.py"), "Trainer")
+    pipeline_params = _pipeline_params(_read(pkg / "pipelines" / "__init__.py"))
     autos = {n for p, ns in module_exports.items() if p.startswith("auto/") for n in ns}
+    tok_bases, tok_names, tok_modules = _tokenizer_classes(pkg)
     return {
         "version": read_version(pkg),
         "config_mapping": config,
@@ -111,6 +125,13 @@ def extract(pkg: Path) -> dict[str, object]:
         "trainer_init_params": sorted(params),
         "trainer_renamed_kwargs": renamed,
         "deprecated_auto_classes": sorted(deprecated),
+        **deprecation_facts(pkg, train_fields),
+        **_generation_facts(pkg),
+        "tokenizer_bases": tok_bases,
+        "tokenizer_names": tok_names,
+        "tokenizer_modules": tok_modules,
+        "tokenizer_mapping": _tokenizer_mapping(pkg),
+        "pipeline_params": sorted(pipeline_params),
     }
 
 
@@ -613,6 +634,30 @@ def _pipeline_tasks(
     return tasks, literals["TASK_ALIASES"], literals["REMOVED_TASKS"], redirects, prefixes
 
 
+def _pipeline_params(src: str) -> set[str]:
+    """What `pipeline()` accepts by name: its parameters, and the keys its body reads from
+    `**kwargs` (4.x pops `use_auth_token` there; 5.x reads `torch_dtype`, `local_files_only`)."""
+    funcs = [s for s in _statements(src, r"^def pipeline\(") if isinstance(s, ast.FunctionDef)]
+    if not funcs:
+        return set()
+    func = max(funcs, key=lambda f: len(f.body))  # the implementation, not a typing overload
+    args = func.args
+    names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+    kwargs = args.kwarg.arg if args.kwarg is not None else None
+    for node in ast.walk(func):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("pop", "get")
+            and _name(node.func.value) == kwargs
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            names.add(node.args[0].value)
+    return names
+
+
 # ---------------------------------------------------------------- Trainer and its arguments
 
 
@@ -673,3 +718,616 @@ def _init_params(src: str, name: str) -> tuple[set[str], dict[str, str]]:
             if isinstance(old, ast.Constant) and isinstance(new, ast.Constant):
                 renamed[str(old.value)] = str(new.value)
     return params, renamed
+
+
+# ---------------------------------------------------------------- tokenizer classes
+
+_TOKENIZER_CLASS = re.compile(r"^class (\w+)(?:\(([^)]*)\))?\s*:", re.M)
+_TOKENIZER_MEMBER = re.compile(r"^    (?:async )?def (\w+)|^    (\w+)\s*(?::[^=\n]*)?=(?!=)", re.M)
+_TOKENIZER_ALIAS = re.compile(r"^(\w+)\s*=\s*(\w+)\s*$", re.M)
+_IMPORT_AS = re.compile(r"\b(\w+) as (\w+)\b")
+
+
+def _tokenizer_files(pkg: Path) -> list[tuple[str, Path]]:
+    """(model folder or "", path) of every tokenization module: the base classes first."""
+    files = [("", p) for p in sorted(pkg.glob("tokenization_*.py"))]
+    files += [(p.parent.name, p) for p in sorted((pkg / "models").glob("*/tokenization_*.py"))]
+    return files
+
+
+def _tokenizer_classes(
+    pkg: Path,
+) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, str]]:
+    """Per tokenizer class: its direct bases, the public names its body defines, and the
+    model folder that defines it ("" for the base classes). Read with regular expressions
+    (a full parse of ~100 modules would cost a language server a second); a module-level
+    `XFast = X` or `import X as _X` alias counts as a subclass that adds nothing."""
+    bases: dict[str, list[str]] = {}
+    names: dict[str, list[str]] = {}
+    modules: dict[str, str] = {}
+    aliases: list[tuple[str, str, str]] = []
+    for folder, path in _tokenizer_files(pkg):
+        src = _read(path)
+        headers = list(_TOKENIZER_CLASS.finditer(src))
+        for header in headers:
+            cls = header.group(1)
+            end = _BOUNDARY_0.search(src, header.end())
+            body = src[header.end() : end.start() if end else len(src)]
+            own = {a or b for a, b in _TOKENIZER_MEMBER.findall(body)}
+            parents = [b.strip().split(".")[-1] for b in (header.group(2) or "").split(",")]
+            parents = [b for b in parents if b.isidentifier()]
+            if cls in bases:  # defined twice (a fallback branch): keep both views
+                parents = [b for b in parents if b not in bases[cls]]
+                own |= set(names[cls])
+                parents = bases[cls] + parents
+            bases[cls] = parents
+            names[cls] = sorted(n for n in own if not n.startswith("_"))
+            modules.setdefault(cls, folder)
+        for imported, local in _IMPORT_AS.findall(src):
+            if local != imported:
+                aliases.append((local, imported, folder))
+        aliases += [(a, b, folder) for a, b in _TOKENIZER_ALIAS.findall(src)]
+    for alias, target, folder in aliases:
+        if target in bases and alias not in bases and alias != target:
+            bases[alias], names[alias] = [target], []
+            modules[alias] = modules[target] if alias.startswith("_") else folder
+    return bases, names, modules
+
+
+def _tokenizer_mapping(pkg: Path) -> dict[str, list[str]]:
+    """TOKENIZER_MAPPING_NAMES: model type -> the tokenizer classes AutoTokenizer may pick
+    (4.x: slow and fast; 5.x: one), whatever optional backend guards them."""
+    src = _read(pkg / "models" / "auto" / "tokenization_auto.py")
+    out: dict[str, list[str]] = {}
+    for stmt in _statements(src, r"^ *TOKENIZER_MAPPING_NAMES\b *[:=]"):
+        value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign)) else None
+        if isinstance(value, ast.Call) and value.args:  # OrderedDict[...]([...])
+            value = value.args[0]
+        for node in value.elts if isinstance(value, (ast.List, ast.Tuple)) else ():
+            if not (isinstance(node, ast.Tuple) and len(node.elts) == 2):
+                continue
+            key, entry = node.elts
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                continue
+            items = entry.elts if isinstance(entry, (ast.Tuple, ast.List)) else [entry]
+            classes = []
+            for item in items:
+                item = item.body if isinstance(item, ast.IfExp) else item
+                if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                    classes.append(item.value)
+            if classes:
+                out[key.value] = classes
+    return out
+
+
+# ---------------------------------------------------------------- generation
+
+# Each starts with a newline: a literal first character lets `re` skip ahead (`^` with re.M
+# would try every position of ~2,000 files).
+_CLASS_HEAD = re.compile(rb"\nclass (\w+)\(([^)]*)\)\s*:")
+_GENERATION_DEFS = re.compile(rb"\n    def (generate|prepare_inputs_for_generation)\(")
+_TOP_LEVEL = re.compile(rb"\n[^\s#)\]}'\"]")
+_ANNOTATION = re.compile(rb"\n    (\w+)\s*:")
+
+
+def _class_blocks(data: bytes, bodies: bool = True) -> list[tuple[str, list[str], int, int]]:
+    """(name, base names, body start, body end) of each top-level class, read line-based;
+    without `bodies` the ends are not looked for (-1)."""
+    out = []
+    for head in _CLASS_HEAD.finditer(b"\n" + data):
+        bases = []
+        for raw in head.group(2).decode("utf-8", "replace").split(","):
+            base = raw.strip()
+            if base and "=" not in base:
+                bases.append(base.split("[")[0].rsplit(".", 1)[-1].strip())
+        start = head.end() - 1  # offsets in `data`, which lacks the leading newline
+        end = _TOP_LEVEL.search(data, start) if bodies else None
+        stop = end.start() if end else (len(data) if bodies else -1)
+        out.append((head.group(1).decode(), bases, start, stop))
+    return out
+
+
+def _python_files(folder: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in files:
+            if name.endswith(".py") and not name.startswith(("convert_", "modular_")):
+                yield Path(root) / name
+
+
+def _generative_classes(pkg: Path) -> set[str]:
+    """Classes that have `generate()`: GenerationMixin (or a `*GenerationMixin`) in their bases,
+    a `generate` method of their own, or a base class that has one. Up to 4.51 every model
+    inherited GenerationMixin through PreTrainedModel, and generate() raised TypeError on the
+    classes `can_generate()` rejected: there a `prepare_inputs_for_generation` of their own
+    also marks the classes that really generate."""
+    bases: dict[str, set[str]] = {}
+    defines: dict[str, set[str]] = {}
+    for path in [*_python_files(pkg / "models"), *_python_files(pkg / "generation")]:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if b"\nclass " not in data:
+            continue
+        methods = list(_GENERATION_DEFS.finditer(data))
+        blocks = _class_blocks(data, bodies=bool(methods))
+        for name, names, _, _ in blocks:
+            bases.setdefault(name, set()).update(names)
+        for match in methods:
+            owner = next((b for b in reversed(blocks) if b[2] <= match.start() < b[3]), None)
+            if owner is not None:
+                defines.setdefault(owner[0], set()).add(match.group(1).decode())
+    src = _read(pkg / "modeling_utils.py").encode()
+    legacy = any(
+        name == "PreTrainedModel" and "GenerationMixin" in names
+        for name, names, _, _ in _class_blocks(src)
+    )
+    marks = {"generate", "prepare_inputs_for_generation"} if legacy else {"generate"}
+    found = {name for name, methods in defines.items() if methods & marks}
+    found |= {n for n, b in bases.items() if any(x.endswith("GenerationMixin") for x in b)}
+    found.add("GenerationMixin")
+    bases.pop("PreTrainedModel", None)
+    changed = True
+    while changed:
+        grown = {n for n, b in bases.items() if n not in found and b & found}
+        found |= grown
+        changed = bool(grown)
+    return found
+
+
+def _generation_defaults(pkg: Path) -> dict[str, object]:
+    """The values generate() falls back to (5.x `GenerationConfig._get_default_generation_params`,
+    4.x `PretrainedConfig._get_global_generation_defaults`): the parameters that must not be set
+    on a model config."""
+    for path, func in (
+        ("generation/configuration_utils.py", "_get_default_generation_params"),
+        ("configuration_utils.py", "_get_global_generation_defaults"),
+    ):
+        for stmt in _statements(_read(pkg / path), rf"^    def {func}\("):
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Return) and isinstance(node.value, ast.Dict):
+                    try:
+                        value = ast.literal_eval(node.value)
+                    except ValueError:
+                        continue
+                    return {str(k): v for k, v in value.items()}
+    return {}
+
+
+def _generation_config_fields(pkg: Path) -> set[str]:
+    """The parameters `GenerationConfig.__init__` reads from its **kwargs."""
+    src = _read(pkg / "generation" / "configuration_utils.py")
+    start = _class_header(src, "GenerationConfig")
+    init = src.find("    def __init__(", start) if start >= 0 else -1
+    if init < 0:
+        return set()
+    end = src.find("\n    def ", init + 1)
+    body = src[init : end if end >= 0 else len(src)]
+    return set(re.findall(r"kwargs\.pop\(\s*[\"']([a-z]\w*)[\"']", body))
+
+
+def _generation_fields_on_configs(pkg: Path, params: set[str]) -> dict[str, list[str]]:
+    """Generation parameters that config classes declare as fields of their own (Whisper's
+    `suppress_tokens`, BART's `forced_eos_token_id`), with the classes (subclasses included)."""
+    bases: dict[str, set[str]] = {}
+    declared: dict[str, set[str]] = {}
+    paths = [pkg / "configuration_utils.py", *sorted((pkg / "models").glob("*/configuration_*.py"))]
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        for name, names, start, end in _class_blocks(data):
+            bases.setdefault(name, set()).update(names)
+            for match in _ANNOTATION.finditer(data, start, end):
+                field_name = match.group(1).decode()
+                if field_name in params:
+                    declared.setdefault(field_name, set()).add(name)
+    out: dict[str, list[str]] = {}
+    for param, owners in declared.items():
+        found = set(owners)
+        grown = True
+        while grown:
+            more = {n for n, b in bases.items() if n not in found and b & found}
+            found |= more
+            grown = bool(more)
+        out[param] = sorted(found)
+    return out
+
+
+def _generation_params_on_config_raise(pkg: Path) -> bool:
+    """Whether generate() raises on generation parameters set on the model config (5.x),
+    rather than warning that the strategy is deprecated (4.x)."""
+    src = _read(pkg / "generation" / "utils.py")
+    return re.search(r"_get_generation_parameters\(\)\)\s*>\s*0\s*:\s*raise\b", src) is not None
+
+
+def _generation_facts(pkg: Path) -> dict[str, object]:
+    """The `Knowledge` fields about generate() and its parameters (see knowledge.py)."""
+    defaults = _generation_defaults(pkg)
+    fields = _generation_config_fields(pkg)
+    return {
+        "generative_classes": sorted(_generative_classes(pkg)),
+        "generation_defaults": defaults,
+        "generation_config_fields": sorted(fields),
+        "generation_fields_on_configs": _generation_fields_on_configs(pkg, set(defaults) | fields),
+        "generation_params_on_config_raise": _generation_params_on_config_raise(pkg),
+    }
+
+
+# ---------------------------------------------------------------- deprecations and removals
+# What each release accepts and what it warns about, for the version-aware removal rules
+# (HF8xx): read from the functions that take the arguments, never from a list kept here.
+
+_WARNERS = frozenset({"warn", "warning", "warning_once", "warning_advice"})
+_TICKED = re.compile(r"`(?:--)?([A-Za-z_][\w.]*)`")
+
+# loader -> (file, candidate class names (None: a module-level function), functions read)
+LOADERS: dict[str, tuple[str, tuple[str, ...] | None, tuple[str, ...]]] = {
+    "model": ("modeling_utils.py", ("PreTrainedModel",), ("from_pretrained",)),
+    "model_from_config": ("modeling_utils.py", ("PreTrainedModel",), ("_from_config",)),
+    "auto_model": ("models/auto/auto_factory.py", ("_BaseAutoModelClass",), ("from_pretrained",)),
+    "auto_model_from_config": (
+        "models/auto/auto_factory.py",
+        ("_BaseAutoModelClass",),
+        ("from_config",),
+    ),
+    "tokenizer": ("tokenization_utils_base.py", ("PreTrainedTokenizerBase",), ("from_pretrained",)),
+    "auto_tokenizer": (
+        "models/auto/tokenization_auto.py",
+        ("AutoTokenizer",),
+        ("from_pretrained",),
+    ),
+    "config": (
+        "configuration_utils.py",
+        ("PreTrainedConfig", "PretrainedConfig"),
+        ("from_pretrained", "get_config_dict"),
+    ),
+    "auto_config": ("models/auto/configuration_auto.py", ("AutoConfig",), ("from_pretrained",)),
+    "processor": ("processing_utils.py", ("ProcessorMixin",), ("from_pretrained",)),
+    "auto_processor": ("models/auto/processing_auto.py", ("AutoProcessor",), ("from_pretrained",)),
+    "push_to_hub": ("utils/hub.py", ("PushToHubMixin",), ("push_to_hub",)),
+    "pipeline": ("pipelines/__init__.py", None, ("pipeline",)),
+}
+_DEPRECATION_SOURCES = sorted(
+    {spec[0] for spec in LOADERS.values()} | {"utils/deprecation.py", "configuration_utils.py"}
+)
+_SOURCES.extend(s for s in _DEPRECATION_SOURCES if s not in _SOURCES)
+
+
+def deprecation_facts(pkg: Path, train_fields: set[str]) -> dict[str, object]:
+    """The Knowledge fields the removal rules read (see knowledge.py for each one's meaning)."""
+    version = read_version(pkg)
+    args_src = _read(pkg / "training_args.py")
+    runtime = _deprecated_fields(args_src, "TrainingArguments", train_fields)
+    trainer_src = _read(pkg / "trainer.py")
+    trainer_members, trainer_deprecated = _members(trainer_src, ("Trainer",), init_attrs=True)
+    model_src = _read(pkg / "modeling_utils.py")
+    model_members, model_deprecated = _members(model_src, ("PreTrainedModel",))
+    config_src = _read(pkg / "configuration_utils.py")
+    config_members, config_deprecated = _members(
+        config_src, ("PreTrainedConfig", "PretrainedConfig")
+    )
+    accepted: dict[str, list[str]] = {}
+    deprecated: dict[str, dict[str, str]] = {}
+    sources: dict[str, str] = {}
+    for loader, (file, classes, functions) in LOADERS.items():
+        src = sources.setdefault(file, _read(pkg / file))
+        found = _loader(src, classes, functions)
+        if found is not None:
+            accepted[loader] = sorted(found[0])
+            deprecated[loader] = found[1]
+    return {
+        "training_args_deprecated": runtime,
+        "trainer_deprecated_kwargs": _deprecated_kwargs(pkg, trainer_src, "Trainer", version),
+        "trainer_members": sorted(trainer_members),
+        "trainer_deprecated_members": trainer_deprecated,
+        "model_members": sorted(model_members),
+        "deprecated_model_members": model_deprecated,
+        "config_members": sorted(config_members),
+        "deprecated_config_members": config_deprecated,
+        "load_kwargs": accepted,
+        "deprecated_load_kwargs": deprecated,
+    }
+
+
+def _render(node: ast.expr, env: Mapping[str, object]) -> str | None:
+    """A message as transformers prints it: literals, f-strings and `+`; a value not known
+    here keeps its source (`{self.x}`)."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.JoinedStr):
+        parts: list[str] = []
+        for value in node.values:
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                parts.append(value.value)
+            elif isinstance(value, ast.FormattedValue):
+                inner = value.value
+                known = env.get(inner.id) if isinstance(inner, ast.Name) else None
+                parts.append(known if isinstance(known, str) else "{" + ast.unparse(inner) + "}")
+        return "".join(parts)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _render(node.left, env), _render(node.right, env)
+        return left + right if left is not None and right is not None else None
+    if isinstance(node, ast.Name) and isinstance(env.get(node.id), str):
+        return str(env[node.id])
+    return None
+
+
+def _bindings(target: ast.expr, iterable: ast.expr) -> list[dict[str, object]]:
+    """`for a, b in (("x", "y"), ...)` unrolled to one environment per item (literals only)."""
+    try:
+        items = list(_iter(_eval(iterable, {})))
+    except _Unsupported:
+        return []
+    elts = [target] if isinstance(target, ast.Name) else getattr(target, "elts", [])
+    names = [n.id for n in elts if isinstance(n, ast.Name)]
+    if len(names) != len(elts):
+        return []
+    out = []
+    for item in items:
+        values = [item] if isinstance(target, ast.Name) else item
+        if isinstance(values, (list, tuple)) and len(values) == len(names):
+            out.append(dict(zip(names, values, strict=True)))
+    return out
+
+
+def _scan(func: ast.FunctionDef) -> tuple[set[str], list[str]]:
+    """One walk of a function: the keys it pops or reads from a `*kwargs` dict, and the text
+    of every `warnings.warn` / `logger.warning*` call, with loops over literals unrolled
+    (`for old, new in (("a", "b"),): warn(f"`{old}` is deprecated")`)."""
+    popped: set[str] = set()
+    messages: list[str] = []
+    empty: Mapping[str, object] = {}
+    stack: list[tuple[ast.AST, Mapping[str, object]]] = [(n, empty) for n in reversed(func.body)]
+    while stack:
+        node, env = stack.pop()
+        if isinstance(node, ast.For):
+            for extra in _bindings(node.target, node.iter) or [{}]:
+                inner = {**env, **extra}
+                stack.extend((n, inner) for n in reversed(node.body))
+            continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+            attr, first = node.func.attr, node.args[0]
+            if attr in _WARNERS and _name(node.func.value) in ("warnings", "logger"):
+                text = _render(first, env)
+                if text is not None:
+                    messages.append(text)
+            elif attr in ("pop", "get") and _name(node.func.value).endswith("kwargs"):
+                key = env.get(first.id) if isinstance(first, ast.Name) else None
+                key = first.value if isinstance(first, ast.Constant) else key
+                if isinstance(key, str):
+                    popped.add(key)
+        stack.extend((child, env) for child in ast.iter_child_nodes(node))
+    return popped, messages
+
+
+def deprecated_names(message: str) -> list[str]:
+    """What a deprecation message is about: the back-ticked name right before "is deprecated"
+    and those joined to it by "and" or a comma ("The `load_in_4bit` and `load_in_8bit`
+    arguments are deprecated"), or the one right after "deprecated" ("Using deprecated `--x`").
+    A name qualified by other words ("Passing `fsdp` as a string is deprecated", "`Enum` for
+    `x` is deprecated") is a deprecated use, not a deprecated name: none is returned."""
+    at = message.lower().find("deprecat")
+    if at < 0:
+        return []
+    before = [m for m in _TICKED.finditer(message) if m.end() <= at]
+    if not before:
+        after = _TICKED.search(message, at)
+        word_end = re.match(r"deprecated?\w*", message[at:], re.I)
+        gap = message[at + (word_end.end() if word_end else 0) : after.start()] if after else "x"
+        return [after.group(1)] if after and not gap.strip() else []
+    names = [before[-1].group(1)]
+    for prev, cur in zip(before[-2::-1], before[:0:-1], strict=False):
+        if message[prev.end() : cur.start()].strip(" ,") not in ("and", "or"):
+            break
+        names.insert(0, prev.group(1))
+    first = before[len(before) - len(names)]
+    sentence = max(message.rfind(". ", 0, first.start()), message.rfind("! ", 0, first.start()))
+    if "`" in message[sentence + 1 : first.start()]:
+        return []  # "using `Enum` for `x` is deprecated": a name inside a longer subject
+    return names if _LINKING.fullmatch(message[before[-1].end() : at]) else []
+
+
+_LINKING = re.compile(
+    r"(?:\s*\b(?:the|argument|arguments|parameter|parameters|method|property|attribute|field|"
+    r"kwarg|keyword|is|are|was|were|has|have|been|now|going|to|be|also)\b)*\s*"
+)
+
+
+def _class_span(src: str, names: tuple[str, ...] | None) -> tuple[int, int]:
+    """Offsets of the first class named in `names` (the whole module for None)."""
+    if names is None:
+        return 0, len(src)
+    for name in names:
+        start = _class_header(src, name)
+        if start >= 0:
+            end = _BOUNDARY_0.search(src, src.find("\n", start) + 1)
+            return start, end.start() if end else len(src)
+    return -1, -1
+
+
+_DEF = re.compile(
+    r"^(?P<indent> {4}|)(?:@[^\n]*\n(?P=indent))*(?:async +)?def (?P<name>\w+)\(", re.M
+)
+
+
+def _defs(src: str, start: int, end: int, indent: str) -> list[tuple[str, int, int]]:
+    """(name, offset of its first decorator, offset of the next def) for each def at `indent`."""
+    found = [
+        (m.group("name"), m.start())
+        for m in _DEF.finditer(src, start, end)
+        if m.group("indent") == indent
+    ]
+    return [
+        (name, pos, found[i + 1][1] if i + 1 < len(found) else end)
+        for i, (name, pos) in enumerate(found)
+    ]
+
+
+def _function(src: str, classes: tuple[str, ...] | None, name: str) -> ast.FunctionDef | None:
+    start, end = _class_span(src, classes)
+    if start < 0:
+        return None
+    spans = [
+        (stop - pos, pos)
+        for found, pos, stop in _defs(src, start, end, "    " if classes else "")
+        if found == name
+    ]
+    if not spans:
+        return None
+    node = _block(src, max(spans)[1])  # the implementation, not a `@overload` stub
+    return node if isinstance(node, ast.FunctionDef) else None
+
+
+def _loader(
+    src: str, classes: tuple[str, ...] | None, functions: tuple[str, ...]
+) -> tuple[set[str], dict[str, str]] | None:
+    """Keywords a loading function accepts (its parameters and what it pops or reads from
+    its `**kwargs`) and those it warns are deprecated, with the warning text."""
+    accepted: set[str] = set()
+    deprecated: dict[str, str] = {}
+    found = False
+    for name in functions:
+        func = _function(src, classes, name)
+        if func is None:
+            continue
+        found = True
+        args = func.args
+        accepted |= {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+        popped, messages = _scan(func)
+        accepted |= popped
+        for message in messages:
+            for key in deprecated_names(message):
+                if key in accepted:
+                    deprecated.setdefault(key, message)
+    accepted -= {"self", "cls"}
+    return (accepted, deprecated) if found else None
+
+
+def _members(
+    src: str, classes: tuple[str, ...], init_attrs: bool = False
+) -> tuple[set[str], dict[str, str]]:
+    """A class's methods and properties (and `self.x = ...` of its `__init__`), and those whose
+    body warns that they are deprecated, with the warning text."""
+    start, end = _class_span(src, classes)
+    if start < 0:
+        return set(), {}
+    members: set[str] = set()
+    deprecated: dict[str, str] = {}
+    for name, pos, stop in _defs(src, start, end, "    "):
+        members.add(name)
+        text = src[pos:stop]
+        if init_attrs and name == "__init__":
+            members.update(re.findall(r"^ +self\.(\w+)\s*(?::[^=\n]*)?=(?!=)", text, re.M))
+        if "deprecat" not in text.lower() or name.startswith("__"):
+            continue
+        func = _block(src, pos)
+        if not isinstance(func, ast.FunctionDef):
+            continue
+        for message in _scan(func)[1]:
+            if _about(message, name):
+                deprecated.setdefault(name, message)
+                break
+    return members, deprecated
+
+
+def _about(message: str, name: str) -> bool:
+    """Whether a warning says `name` itself is deprecated: "`x` is deprecated", or without
+    back-ticks "Trainer.x is now deprecated"."""
+    if name in deprecated_names(message):
+        return True
+    at = message.lower().find("deprecat")
+    found = (
+        re.search(rf"(?<![\w`]){re.escape(name)}(?![\w`])([^`]*)$", message[:at])
+        if at > 0
+        else None
+    )
+    return found is not None and _LINKING.fullmatch(found.group(1)) is not None
+
+
+def _deprecated_fields(src: str, name: str, fields: set[str]) -> dict[str, str]:
+    """Fields a dataclass warns about at run time (in `__post_init__`, properties, ...), with
+    the warning text. A field only documented as deprecated is not one: nothing warns."""
+    start, end = _class_span(src, (name,))
+    if start < 0:
+        return {}
+    runtime: dict[str, str] = {}
+    for _, pos, stop in _defs(src, start, end, "    "):
+        if "deprecat" not in src[pos:stop].lower():
+            continue
+        func = _block(src, pos)
+        if not isinstance(func, ast.FunctionDef):
+            continue
+        for message in _scan(func)[1]:
+            for key in deprecated_names(message):
+                if key in fields:
+                    runtime.setdefault(key, message)
+    return runtime
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
+
+
+def _deprecated_kwargs(pkg: Path, src: str, name: str, version: str) -> dict[str, str]:
+    """`@deprecate_kwarg(old, new_name=new, version=v)` on `name.__init__`: old -> the message
+    `utils/deprecation.py` of this release prints, `{func_name}` left for the class name."""
+    start = _class_header(src, name)
+    init = re.compile(r"^    (?:@[^\n]*\n    )*def __init__\(", re.M).search(src, max(start, 0))
+    func = _block(src, init.start()) if start >= 0 and init else None
+    if not isinstance(func, ast.FunctionDef):
+        return {}
+    templates = _deprecation_templates(_read(pkg / "utils" / "deprecation.py"))
+    out: dict[str, str] = {}
+    for deco in func.decorator_list:
+        if not (isinstance(deco, ast.Call) and _name(deco.func) == "deprecate_kwarg" and deco.args):
+            continue
+        old = deco.args[0]
+        options = {k.arg: k.value for k in deco.keywords if k.arg}
+        new = options.get("new_name")
+        removal = options.get("version")
+        if not isinstance(old, ast.Constant) or not isinstance(removal, ast.Constant):
+            continue
+        removed = _version_tuple(version) >= _version_tuple(str(removal.value))
+        env: dict[str, object] = {
+            "old_name": str(old.value),
+            "new_name": str(new.value) if isinstance(new, ast.Constant) else None,
+            "version": str(removal.value),
+            "func_name": "{func_name}",
+        }
+        version_template = templates["removed" if removed else "pending"]
+        if version_template is None:
+            continue
+        env["version_message"] = _render(version_template, env)
+        template = templates["renamed" if env["new_name"] else "dropped"]
+        text = _render(template, env) if template is not None else None
+        if text and "{" not in text.replace("{func_name}", ""):
+            out[str(old.value)] = text
+    return out
+
+
+def _deprecation_templates(src: str) -> dict[str, ast.expr | None]:
+    """The f-strings `deprecate_kwarg` builds its messages from: `version_message` once the
+    version is reached or not, and `message` for a renamed or a dropped keyword."""
+    out: dict[str, ast.expr | None] = dict.fromkeys(("removed", "pending", "renamed", "dropped"))
+    found = _statements(src, r"^def deprecate_kwarg\b")
+    if not found:
+        return out
+    for node in ast.walk(found[0]):
+        if isinstance(node, ast.If) and _name(node.test) == "is_greater_or_equal_version":
+            for key, branch in (("removed", node.body), ("pending", node.orelse)):
+                for stmt in branch:
+                    if isinstance(stmt, ast.Assign) and _name(stmt.targets[0]) == "version_message":
+                        out[key] = stmt.value
+        if isinstance(node, ast.Assign) and _name(node.targets[0]) == "message":
+            value = node.value
+            if not isinstance(value, ast.JoinedStr):
+                continue
+            names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+            if "kwargs" in names or "version_message" not in names:
+                continue
+            key = "renamed" if "new_name" in names else "dropped"
+            out[key] = out[key] or value
+    return out

@@ -35,6 +35,8 @@ class Registrations:
     auto_classes: frozenset[str] = frozenset()  # Auto classes that get extra entries
     model_types: frozenset[str] = frozenset()  # model types registered with AutoConfig
     sources: tuple[str, ...] = field(default=())
+    # tasks added with `PIPELINE_REGISTRY.register_pipeline("task", ...)`
+    pipeline_tasks: frozenset[str] = frozenset()
 
 
 def scan_text(text: str) -> tuple[set[str], set[str]]:
@@ -65,6 +67,27 @@ def scan_text(text: str) -> tuple[set[str], set[str]]:
     return classes, types
 
 
+def scan_pipeline_tasks(text: str) -> set[str]:
+    """Tasks named by real `<registry>.register_pipeline("task", ...)` calls."""
+    tasks: set[str] = set()
+    if "register_pipeline(" not in text:
+        return tasks
+    try:
+        tree = parse_ast(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return tasks
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr != "register_pipeline":
+            continue
+        first = node.args[0] if node.args else None
+        first = next((k.value for k in node.keywords if k.arg == "task"), first)
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            tasks.add(first.value)
+    return tasks
+
+
 def project_registrations(root: Path) -> Registrations:
     try:
         stamp = root.stat().st_mtime
@@ -77,6 +100,7 @@ def project_registrations(root: Path) -> Registrations:
 def _scan(root: str, _stamp: float) -> Registrations:
     classes: set[str] = set()
     types: set[str] = set()
+    pipeline_tasks: set[str] = set()
     sources: list[str] = []
     seen = 0
     for folder, dirs, files in os.walk(root):
@@ -93,6 +117,8 @@ def _scan(root: str, _stamp: float) -> Registrations:
                     text = handle.read(2_000_000)
             except OSError:
                 continue
+            if "register_pipeline(" in text:
+                pipeline_tasks |= scan_pipeline_tasks(text)
             if ".register(" not in text:
                 continue
             found_classes, found_types = scan_text(text)
@@ -100,4 +126,6 @@ def _scan(root: str, _stamp: float) -> Registrations:
                 classes |= found_classes
                 types |= found_types
                 sources.append(path)
-    return Registrations(frozenset(classes), frozenset(types), tuple(sources))
+    return Registrations(
+        frozenset(classes), frozenset(types), tuple(sources), frozenset(pipeline_tasks)
+    )

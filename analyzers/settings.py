@@ -18,6 +18,8 @@ class Settings:
     severity: dict[str, Severity] = field(default_factory=dict)  # code or prefix -> severity
     online: bool = False
     hub_timeout: float = 3.0
+    # the transformers version removal rules speak for; None: a project pin, else the installed
+    target_version: str | None = None
 
     def is_enabled(self, code: str, extra_ignores: list[str] | None = None) -> bool:
         """Ruff's precedence: the longest matching prefix decides; ignore wins a tie."""

@@ -6,6 +6,7 @@ over every tree would cost several times the parse.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -31,6 +32,7 @@ from hflint.analyzers.positions import Positions
 from hflint.analyzers.registrations import Registrations, project_registrations
 from hflint.analyzers.settings import Settings
 from hflint.analyzers.source import SourceText
+from hflint.analyzers.target_version import Target
 from hflint.analyzers.values import Const, ObjRef, Value, const_str
 from hflint.rules.base import Rule
 
@@ -85,6 +87,22 @@ class RuleContext:
     @cached_property
     def knowledge(self) -> Knowledge:
         return self._knowledge()
+
+    @cached_property
+    def target(self) -> Target:
+        """The transformers version removal/rename rules speak for (see target_version.py):
+        the `target-version` setting, else the project's pin, else the installed one."""
+        from hflint.analyzers.target_version import find_target
+
+        return find_target(self.path, self.settings, installed=self.knowledge.version)
+
+    @cached_property
+    def target_knowledge(self) -> Knowledge:
+        """Knowledge of the target version (installed, cached or bundled snapshot, see
+        snapshots.py); empty (version "") when no facts fit it: rules then stay silent."""
+        from hflint.analyzers.snapshots import knowledge_for
+
+        return knowledge_for(self.target, lambda: self.knowledge)
 
     @cached_property
     def registrations(self) -> Registrations:
@@ -202,11 +220,50 @@ class RuleContext:
         return Edit(self.range(call), self.module.code_for_node(new_call))
 
     def remove_arg(self, call: cst.Call, arg: cst.Arg) -> Edit:
-        """Remove one argument, keeping the rest of the call (and its comments) as written."""
-        kept = [a for a in call.args if a is not arg]
-        if kept and arg is call.args[-1]:
-            kept[-1] = kept[-1].with_changes(comma=arg.comma)
-        return self.rewrite_call(call, call.with_changes(args=kept))
+        """Remove one argument and its comma, leaving the rest of the call's text untouched."""
+        return self.remove_args(call, [arg])[0]
+
+    def remove_args(self, call: cst.Call, dropped: Sequence[cst.Arg]) -> list[Edit]:
+        """Edits removing arguments and their commas, one per run of adjacent ones.
+
+        Edits of the text, not a regenerated call: libcst writes a call's continuation lines
+        without the indentation of the block around it. Arguments on lines of their own take
+        those lines (and a comment on them) along.
+        """
+        gone = {id(a) for a in dropped}
+        args = list(call.args)
+        edits: list[Edit] = []
+        i = 0
+        while i < len(args):
+            if id(args[i]) not in gone:
+                i += 1
+                continue
+            first = i
+            while i + 1 < len(args) and id(args[i + 1]) in gone:
+                i += 1
+            edits.append(self._remove_run(args, first, i))
+            i += 1
+        return edits
+
+    def _remove_run(self, args: list[cst.Arg], first: int, last: int) -> Edit:
+        head, tail = self.range(args[first]), self.range(args[last])
+        before = self.source.line(head.start.line)[: head.start.column]
+        after = self.source.line(tail.end.line)[tail.end.column :]
+        own_lines = not before.strip() and re.fullmatch(r"\s*,?\s*(#.*)?", after)
+        if len(args) > last - first + 1 and own_lines:
+            return Edit(Range(Position(head.start.line, 0), Position(tail.end.line + 1, 0)), "")
+        if last + 1 < len(args):  # up to the next argument, with the gap before it
+            return Edit(Range(head.start, self.range(args[last + 1]).start), "")
+        comma = args[last].comma
+        own_comma = comma if isinstance(comma, cst.Comma) else None
+        if first == 0:  # every argument
+            end = self.range(own_comma).end if own_comma is not None else tail.end
+            return Edit(Range(head.start, end), "")
+        previous = args[first - 1].comma
+        assert isinstance(previous, cst.Comma)  # an argument follows it
+        if own_comma is not None:  # a trailing comma stays: drop from after the previous one
+            return Edit(Range(self.range(previous).end, self.range(own_comma).end), "")
+        return Edit(Range(self.range(previous).start, tail.end), "")
 
     def fix(self, message: str, edits: Sequence[Edit | None], safe: bool) -> Fix:
         return Fix(

@@ -93,8 +93,21 @@ def settings_fingerprint(settings: Settings) -> str:
         "severity": sorted((k, v.value) for k, v in settings.severity.items()),
         "online": settings.online,
         "hub_timeout": settings.hub_timeout,
+        "target_version": settings.target_version,
     }
     return json.dumps(data, sort_keys=True)
+
+
+def target_fingerprint(path: Path, settings: Settings) -> str:
+    """The transformers release removal rules speak for in this file (a pin in the project
+    may change it while the file stays the same)."""
+    from hflint.analyzers.target_version import find_target
+
+    try:
+        target = find_target(path, settings)
+    except Exception:
+        return "?"
+    return f"{target.version}|{target.source}|{target.facts}"
 
 
 def cache_key(path: Path, content: bytes, settings: Settings) -> str:
@@ -102,6 +115,7 @@ def cache_key(path: Path, content: bytes, settings: Settings) -> str:
         str(FORMAT),
         versions(),
         settings_fingerprint(settings),
+        target_fingerprint(path, settings),
         str(path),
         hashlib.sha256(content).hexdigest(),
     ]

@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--exit-zero", action="store_true", help="exit with 0 even when findings remain"
     )
+    check.add_argument(
+        "--target-version",
+        metavar="VERSION",
+        help="the transformers version removal rules speak for (default: the project's pin, "
+        "else the installed one)",
+    )
     check.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
     check.add_argument("--config", metavar="PATH", help="use this pyproject.toml only")
     check.add_argument(
@@ -115,7 +121,13 @@ def _error(message: str) -> None:
 
 
 def check(args: argparse.Namespace) -> int:
-    from hflint.server.config import ConfigError, ConfigFinder, Overrides, parse_selectors
+    from hflint.server.config import (
+        ConfigError,
+        ConfigFinder,
+        Overrides,
+        parse_selectors,
+        parse_target_version,
+    )
     from hflint.server.discovery import discover
     from hflint.server.runner import RunOptions, run
 
@@ -130,6 +142,11 @@ def check(args: argparse.Namespace) -> int:
             extend_select=parse_selectors(args.extend_select or "", "--extend-select"),
             ignore=parse_selectors(args.ignore or "", "--ignore"),
             online=args.online,
+            target_version=(
+                parse_target_version(args.target_version, "--target-version")
+                if args.target_version
+                else None
+            ),
         )
         finder = ConfigFinder(cwd, overrides, Path(args.config) if args.config else None)
         found = discover(args.paths or ["."], finder, cwd, args.force_exclude)

@@ -34,6 +34,7 @@ _KEYS = (
     "online",
     "severity",
     "hub-timeout",
+    "target-version",
 )
 
 
@@ -56,6 +57,7 @@ class Overrides:
     extend_select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     online: bool = False
+    target_version: str | None = None
 
     def apply(self, config: Config) -> Config:
         """As in Ruff, `--select` starts the selection afresh: the file's select and ignore go."""
@@ -75,7 +77,19 @@ class Overrides:
                 ignore=[*s.ignore, *self.ignore],
                 online=s.online or self.online,
             )
+        if self.target_version is not None:
+            settings = replace(settings, target_version=self.target_version)
         return replace(config, settings=settings)
+
+
+def parse_target_version(raw: object, where: str) -> str:
+    """A release such as "4.44.2", "4.57" or "5.0.0rc1" (what `target-version` takes)."""
+    from hflint.analyzers.target_version import VERSION_SETTING
+
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not VERSION_SETTING.match(text):
+        raise ConfigError(f'{where}: expected a transformers version such as "4.44.2", got {raw!r}')
+    return text
 
 
 def parse_selectors(raw: str, option: str) -> list[str]:
@@ -201,6 +215,8 @@ def _set(settings: Settings, key: str, value: object, where: str) -> None:
         settings.hub_timeout = float(value)
     elif key == "severity":
         settings.severity = _severities(value, where)
+    elif key == "target-version":
+        settings.target_version = parse_target_version(value, where)
 
 
 def _strings(value: object, where: str) -> list[str]:

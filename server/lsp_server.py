@@ -49,7 +49,18 @@ from hflint.server.lsp_settings import (
 )
 from hflint.server.lsp_validate import Marks, run_validation
 
-WATCHED = ("**/pyproject.toml", "**/config.json", "**/adapter_config.json")
+WATCHED = (
+    "**/pyproject.toml",
+    "**/config.json",
+    "**/adapter_config.json",
+    # where a project pins transformers (analyzers/target_version.py): a change re-checks
+    "**/requirements*.txt",
+    "**/setup.cfg",
+    "**/uv.lock",
+    "**/poetry.lock",
+    "**/pdm.lock",
+    "**/Pipfile.lock",
+)
 CHECKPOINT_FILES = {"config.json", "adapter_config.json"}
 T = TypeVar("T")
 

@@ -15,10 +15,26 @@ from typing import Any
 
 from hflint.analyzers.findings import Severity
 from hflint.analyzers.settings import Settings
-from hflint.server.config import Config, ConfigError, ConfigFinder, Overrides, parse_selectors
+from hflint.server.config import (
+    Config,
+    ConfigError,
+    ConfigFinder,
+    Overrides,
+    parse_selectors,
+    parse_target_version,
+)
 
 _LEVELS = {s.value: s for s in Severity} | {"information": Severity.INFO}
-_KEYS = {"select", "extendSelect", "ignore", "severity", "online", "trustRemoteCode", "validation"}
+_KEYS = {
+    "select",
+    "extendSelect",
+    "ignore",
+    "severity",
+    "online",
+    "trustRemoteCode",
+    "validation",
+    "targetVersion",
+}
 
 
 @dataclass(frozen=True)
@@ -29,6 +45,7 @@ class EditorSettings:
     severity: dict[str, Severity] = field(default_factory=dict)
     online: bool | None = None
     trust_remote_code: bool = False
+    target_version: str | None = None  # None: the file's `target-version`, else detected
     # None: server/validation.py's own defaults (its interpreter is the server's)
     validation_timeout_s: float | None = None
     validation_memory_mb: int | None = None
@@ -43,7 +60,11 @@ class EditorSettings:
         settings: Settings = merged.settings
         severity = {**settings.severity, **self.severity}
         online = settings.online if self.online is None else self.online
-        return replace(merged, settings=replace(settings, severity=severity, online=online))
+        target = self.target_version or settings.target_version
+        return replace(
+            merged,
+            settings=replace(settings, severity=severity, online=online, target_version=target),
+        )
 
 
 def unwrap(options: object) -> object:
@@ -87,6 +108,11 @@ def parse_editor_settings(raw: object) -> tuple[EditorSettings, list[str]]:
                 values[attr] = raw[key]
             else:
                 problems.append(f"`{key}` must be true or false, got {raw[key]!r}")
+    if raw.get("targetVersion") is not None:
+        try:
+            values["target_version"] = parse_target_version(raw["targetVersion"], "`targetVersion`")
+        except ConfigError as error:
+            problems.append(str(error))
     validation = raw.get("validation")
     if isinstance(validation, dict):
         values.update(_validation(validation, problems))

@@ -1,0 +1,335 @@
+"""Which tokenizer feeds which model, and what a checkpoint's tokenizer files say (Family F).
+
+A tokenizer and a model are paired only on evidence in the code: both handed to the same
+`Trainer`, `pipeline()` or data collator, or the tokenizer's output fed to the model's call
+or `generate()`. Two objects that merely live in the same file are not a pair.
+
+Tokenizer files are read only from folders on this machine (a local checkpoint or the HF
+cache), and only when a rule needs them: `tokenizer.json` can be tens of MB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+
+from hflint.analyzers.checkpoints import CheckpointFacts, read_json
+from hflint.analyzers.facts import CallFact, FunctionFact, Kind, ObjectFact
+from hflint.analyzers.values import Const, ObjRef, Value
+from hflint.rules.context import RuleContext
+
+# Calls on a tokenizer whose result is model input.
+ENCODING_METHODS = frozenset(
+    {
+        "__call__",
+        "encode",
+        "encode_plus",
+        "batch_encode_plus",
+        "apply_chat_template",
+        "pad",
+        "prepare_seq2seq_batch",
+    }
+)
+# Calls on a model that read token ids.
+MODEL_INPUT_METHODS = frozenset({"__call__", "forward", "generate"})
+_MAX_TOKENIZER_FILE = 64 * 1024 * 1024
+
+
+# ---- tokenizer files ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TokenizerVocab:
+    """The vocabulary a checkpoint's tokenizer files define (added tokens included)."""
+
+    tokens: frozenset[str]
+    length: int  # highest id + 1: what `len(tokenizer)` returns, and the first id a new token gets
+
+
+_VOCAB_CACHE: dict[tuple[str, int, int], TokenizerVocab | None] = {}
+
+
+def tokenizer_vocab(facts: CheckpointFacts) -> TokenizerVocab | None:
+    """The vocabulary in the checkpoint's folder (local or HF cache); None when not readable.
+
+    Only `tokenizer.json` (fast tokenizers) or `vocab.txt` (WordPiece) are read; a
+    sentencepiece model or a hub-only checkpoint stays unknown.
+    """
+    marker = "; tokenizer files from the cache: "  # see checkpoints._tokenizer_over
+    if marker in facts.location:
+        folder = Path(facts.location.rsplit(marker, 1)[1])
+    elif facts.source in ("local", "cache"):
+        folder = Path(facts.location)
+    else:
+        return None
+    for name in ("tokenizer.json", "vocab.txt"):
+        path = folder / name
+        try:
+            stat = path.stat()
+        except (OSError, ValueError):
+            continue
+        if stat.st_size > _MAX_TOKENIZER_FILE:
+            return None
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        if key not in _VOCAB_CACHE:
+            if len(_VOCAB_CACHE) > 64:
+                _VOCAB_CACHE.clear()
+            reader = _read_tokenizer_json if name == "tokenizer.json" else _read_vocab_txt
+            _VOCAB_CACHE[key] = reader(path, folder)
+        return _VOCAB_CACHE[key]
+    return None
+
+
+def _read_tokenizer_json(path: Path, folder: Path) -> TokenizerVocab | None:
+    data = read_json(path)
+    model = data.get("model") if data is not None else None
+    if data is None or not isinstance(model, dict):
+        return None
+    ids: dict[str, int] = {}
+    vocab = model.get("vocab")
+    if isinstance(vocab, dict):
+        ids.update((k, v) for k, v in vocab.items() if isinstance(v, int))
+    elif isinstance(vocab, list):  # Unigram: [[piece, score], ...], ids are positions
+        ids.update((p[0], i) for i, p in enumerate(vocab) if isinstance(p, list) and p)
+    else:
+        return None
+    for added in data.get("added_tokens") or []:
+        if (
+            isinstance(added, dict)
+            and isinstance(added.get("content"), str)
+            and isinstance(added.get("id"), int)
+        ):
+            ids[added["content"]] = added["id"]
+    _add_config_tokens(ids, folder)
+    return TokenizerVocab(frozenset(ids), max(ids.values(), default=-1) + 1)
+
+
+def _read_vocab_txt(path: Path, folder: Path) -> TokenizerVocab | None:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    ids = {line.rstrip("\n"): i for i, line in enumerate(lines)}
+    _add_config_tokens(ids, folder)
+    return TokenizerVocab(frozenset(ids), max(ids.values(), default=-1) + 1)
+
+
+def _add_config_tokens(ids: dict[str, int], folder: Path) -> None:
+    """Added tokens recorded in tokenizer_config.json (`added_tokens_decoder`)."""
+    config = read_json(folder / "tokenizer_config.json") or {}
+    decoder = config.get("added_tokens_decoder")
+    for key, value in decoder.items() if isinstance(decoder, dict) else ():
+        content = value.get("content") if isinstance(value, dict) else None
+        if isinstance(content, str) and str(key).isdigit():
+            ids.setdefault(content, int(key))
+
+
+# ---- tokenizer and model pairs -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Pairing:
+    """A tokenizer whose output reaches a model, and where the code says so."""
+
+    tokenizer: Value  # ObjRef to the tokenizer object, or a Const checkpoint (pipeline tokenizer=)
+    tokenizer_node: cst.CSTNode  # the tokenizer's expression where they meet
+    model: ObjectFact  # the model, or the pipeline itself for `pipeline(model="<checkpoint>")`
+    where: cst.CSTNode  # the call that pairs them
+    how: str  # e.g. "both go to `Trainer`"
+
+    @property
+    def tokenizer_obj(self) -> ObjectFact | None:
+        return self.tokenizer.obj if isinstance(self.tokenizer, ObjRef) else None
+
+
+def _obj(value: Value, *kinds: Kind) -> ObjectFact | None:
+    return value.obj if isinstance(value, ObjRef) and value.obj.kind in kinds else None
+
+
+def root_model(model: ObjectFact) -> ObjectFact:
+    """The model under PEFT wrappers."""
+    while model.base is not None:
+        model = model.base
+    return model
+
+
+def pairings(ctx: RuleContext) -> list[Pairing]:
+    """Every tokenizer/model pair the code shows, in source order of the evidence."""
+    found: list[Pairing] = []
+    for obj in ctx.facts.objects:
+        call = obj.call
+        if obj.kind is Kind.TRAINER:
+            model_arg = call.arg(0, "model")
+            tok_arg = call.kw("processing_class") or call.kw("tokenizer")
+            where = f"both go to `{obj.class_name}`"
+        elif obj.kind is Kind.COLLATOR:
+            model_arg = call.kw("model")
+            tok_arg = call.arg(0, "tokenizer")
+            where = f"both go to `{obj.class_name}`"
+        elif obj.kind is Kind.PIPELINE:
+            model_arg = call.arg(1, "model")
+            tok_arg = call.arg(3, "tokenizer")
+            where = "both go to `pipeline()`"
+        else:
+            continue
+        if model_arg is None or tok_arg is None:
+            continue
+        model = _obj(model_arg.value, Kind.MODEL)
+        if model is None and obj.kind is Kind.PIPELINE and isinstance(model_arg.value, Const):
+            model = obj  # pipeline(model="<checkpoint>"): the pipeline loads it
+        tok_value = tok_arg.value
+        if model is None or not (_obj(tok_value, Kind.TOKENIZER) or isinstance(tok_value, Const)):
+            continue
+        if isinstance(tok_value, Const) and obj.kind is not Kind.PIPELINE:
+            continue
+        found.append(Pairing(tok_value, tok_arg.expr, model, call.node, where))
+    found.extend(_direct_pairings(ctx))
+    return found
+
+
+def _direct_pairings(ctx: RuleContext) -> Iterator[Pairing]:
+    """`model(**tok(...))`, `inputs = tok(...)` then `model.generate(**inputs)`, ..."""
+    tok_calls = {
+        id(c.node): c
+        for c in ctx.facts.calls
+        if c.method in ENCODING_METHODS and _obj(c.receiver, Kind.TOKENIZER) is not None
+    }
+    if not tok_calls:
+        return
+    scopes: dict[int, dict[str, CallFact]] = {}
+    for call in ctx.facts.calls:
+        model = _obj(call.receiver, Kind.MODEL)
+        if model is None or call.method not in MODEL_INPUT_METHODS:
+            continue
+        names = _scope_names(ctx, call.function, tok_calls, scopes)
+        if call.function is not None:  # module names, unless a parameter shadows them
+            module = _scope_names(ctx, None, tok_calls, scopes)
+            params = set(call.function.params)
+            names = {**{k: v for k, v in module.items() if k not in params}, **names}
+        for arg in call.node.args:
+            for source in _sources(arg.value, tok_calls, names):
+                tok = source.receiver
+                method = "call" if call.method == "__call__" else f"`{call.method}()`"
+                yield Pairing(
+                    tok, source.node, model, call.node, f"its output feeds the model's {method}"
+                )
+
+
+def _sources(
+    node: cst.CSTNode, tok_calls: dict[int, CallFact], names: dict[str, CallFact]
+) -> Iterator[CallFact]:
+    """Tokenizer calls whose result `node` uses, directly or through a variable."""
+    stack: list[cst.CSTNode] = [node]
+    seen = 0
+    while stack and seen < 500:
+        seen += 1
+        current = stack.pop()
+        if isinstance(current, cst.Call) and id(current) in tok_calls:
+            yield tok_calls[id(current)]
+            continue
+        if isinstance(current, cst.Name) and current.value in names:
+            yield names[current.value]
+            continue
+        if isinstance(current, (cst.Lambda, cst.FunctionDef)):
+            continue
+        stack.extend(current.children)
+
+
+def _derived_call(node: cst.BaseExpression, tok_calls: dict[int, CallFact]) -> CallFact | None:
+    """The tokenizer call an expression is made from: `tok(x)`, `tok(x).to(d)`, `tok(x)["ids"]`."""
+    for _ in range(20):
+        if isinstance(node, cst.Call):
+            if id(node) in tok_calls:
+                return tok_calls[id(node)]
+            node = node.func
+        elif isinstance(node, (cst.Attribute, cst.Subscript)):
+            node = node.value
+        else:
+            return None
+    return None
+
+
+def _scope_names(
+    ctx: RuleContext,
+    function: FunctionFact | None,
+    tok_calls: dict[int, CallFact],
+    cache: dict[int, dict[str, CallFact]],
+) -> dict[str, CallFact]:
+    """Names a scope binds to a tokenizer call's result (`inputs = tok(...)`)."""
+    key = id(function)
+    if key in cache:
+        return cache[key]
+    body = scope_body(ctx, function)
+    names: dict[str, CallFact] = {}
+    for stmt in iter_statements(body):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                target = small.targets[0].target
+                if isinstance(target, cst.Name):
+                    source = _derived_call(small.value, tok_calls)
+                    if source is not None:
+                        names[target.value] = source
+    cache[key] = names
+    return names
+
+
+# ---- statements --------------------------------------------------------------------------------
+def iter_statements(body: Sequence[cst.BaseStatement | cst.BaseSmallStatement]) -> Iterator[Any]:
+    """Every statement of a scope, nested blocks included, nested functions and classes not."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        for block in _blocks(stmt):
+            yield from iter_statements(block)
+
+
+def _blocks(stmt: cst.CSTNode) -> Iterator[Sequence[cst.BaseStatement]]:
+    for name in ("body", "orelse", "finalbody"):
+        part = getattr(stmt, name, None)
+        if isinstance(part, cst.IndentedBlock):
+            yield part.body
+        elif isinstance(part, (cst.Else, cst.Finally, cst.If)):
+            if isinstance(part, cst.If):
+                yield [part]
+            elif isinstance(part.body, cst.IndentedBlock):
+                yield part.body.body
+    for handler in getattr(stmt, "handlers", ()) or ():
+        if isinstance(handler.body, cst.IndentedBlock):
+            yield handler.body.body
+
+
+def scope_body(ctx: RuleContext, function: FunctionFact | None) -> Sequence[cst.BaseStatement]:
+    if function is None:
+        return ctx.module.body
+    body = function.node.body
+    return body.body if isinstance(body, cst.IndentedBlock) else []
+
+
+def enclosing_line(
+    ctx: RuleContext, function: FunctionFact | None, node: cst.CSTNode
+) -> tuple[cst.SimpleStatementLine, Sequence[cst.BaseStatement]] | None:
+    """The simple statement line holding `node`, and the block it sits in."""
+    where = ctx.range(node)
+
+    def search(
+        block: Sequence[cst.BaseStatement],
+    ) -> tuple[cst.SimpleStatementLine, Sequence[cst.BaseStatement]] | None:
+        for stmt in block:
+            span = ctx.range(stmt)
+            if not (span.start <= where.start and where.end <= span.end):
+                continue
+            if isinstance(stmt, cst.SimpleStatementLine):
+                return stmt, block
+            if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+                return None
+            for inner in _blocks(stmt):
+                found = search(inner)
+                if found is not None:
+                    return found
+            return None
+        return None
+
+    return search(scope_body(ctx, function))
