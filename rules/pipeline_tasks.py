@@ -717,7 +717,7 @@ class PipelineTaskModelMismatch(Rule):
             return (
                 f"for this encoder-decoder checkpoint it builds `{loaded}`, the decoder alone: "
                 "the encoder weights are dropped (`model.encoder.* | UNEXPECTED`) and the "
-                "output ignores the input text"
+                "output only continues the input as a prompt, with no encoder to read it"
             )
         own = f"`{archs[0]}`" if archs else "its own class"
         return (

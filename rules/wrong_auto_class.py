@@ -242,7 +242,8 @@ class CausalLmHeadOnNonDecoder(Rule):
         "The CausalLM table also lists the decoder halves of encoder-decoder models "
         "(`BartForCausalLM`) and LM heads of encoders (`BertLMHeadModel`), so 'it loads' does not "
         "mean 'it is right'. An encoder-decoder checkpoint loses its encoder: the load report "
-        "lists `model.encoder.* | UNEXPECTED` and the generated text ignores the input. An "
+        "lists `model.encoder.* | UNEXPECTED` and generation only continues the input as a "
+        "prompt, with no encoder to read it as a source text. An "
         "encoder gives the warning `If you want to use BertLMHeadModel as a standalone, add "
         "is_decoder=True.` and generates nonsense."
     )
@@ -330,7 +331,8 @@ class CausalLmHeadOnNonDecoder(Rule):
                     node,
                     f"`AutoModelForCausalLM` on encoder-decoder {ckpt.describe()} builds `{built}`, "
                     "the decoder alone: the encoder weights are dropped (the load report lists "
-                    "`model.encoder.* | UNEXPECTED`) and generation ignores the input text. "
+                    "`model.encoder.* | UNEXPECTED`) and generation only continues the input as a "
+                    "prompt, with no encoder to read it as a source text. "
                     f"Use `{seq2seq}`.",
                     fix=ctx.fix(
                         f"Use `{seq2seq}`", [ctx.replace(node, spelling), import_edit], safe=False
