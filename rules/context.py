@@ -81,6 +81,7 @@ class RuleContext:
         self.resolver = resolver
         self._positions: Positions | None = None
         self.lookups: list[Lookup] = []
+        self._looked_up: dict[tuple[str, str | None, str | None], CheckpointFacts | None] = {}
         # each top-level statement's first line, when the parse already knows them
         self.first_lines: list[int] | None = None
 
@@ -182,17 +183,19 @@ class RuleContext:
             revision = const_str(rev_arg.value) if rev_arg is not None else None
             subfolder = const_str(sub_arg.value) if sub_arg is not None else None
         file_dir = self.path.parent if self.path is not None else None
-        try:
-            facts = self.resolver.lookup(
-                name, revision=revision, subfolder=subfolder, file_dir=file_dir
-            )
-        except Exception:
-            facts = None
-        self.lookups.append(
-            Lookup(
-                name, revision, subfolder, str(file_dir) if file_dir else None, facts_digest(facts)
-            )
-        )
+        key = (name, revision, subfolder)
+        if key in self._looked_up:  # rules ask about the same checkpoints again and again
+            facts = self._looked_up[key]
+        else:
+            try:
+                facts = self.resolver.lookup(
+                    name, revision=revision, subfolder=subfolder, file_dir=file_dir
+                )
+            except Exception:
+                facts = None
+            self._looked_up[key] = facts
+            where = str(file_dir) if file_dir else None
+            self.lookups.append(Lookup(name, revision, subfolder, where, facts_digest(facts)))
         if facts is None:
             return None
         assumed = (

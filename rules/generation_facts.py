@@ -8,6 +8,7 @@ a batch rebuilt by code the facts do not follow, or a checkpoint whose files wer
 
 from __future__ import annotations
 
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -81,16 +82,15 @@ def receiver_is_stable(ctx: RuleContext, call: CallFact, obj: ObjectFact) -> boo
 
 # ---- name bindings ----------------------------------------------------------------------------
 class _Bindings:
-    """Counts the places one scope binds `name`, without entering nested scopes."""
+    """Counts the places one scope binds each name, without entering nested scopes."""
 
-    def __init__(self, name: str, root: cst.CSTNode) -> None:
-        self.name = name
+    def __init__(self, root: cst.CSTNode) -> None:
         self.root = root
-        self.count = 0
+        self.counts: Counter[str] = Counter()
 
     def _target(self, node: cst.BaseExpression | cst.BaseAssignTargetExpression) -> None:
         if isinstance(node, cst.Name):
-            self.count += node.value == self.name
+            self.counts[node.value] += 1
         elif isinstance(node, (cst.Tuple, cst.List)):
             for element in node.elements:
                 self._target(element.value)
@@ -100,11 +100,11 @@ class _Bindings:
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         if node is self.root:
             return True
-        self.count += node.name.value == self.name
+        self.counts[node.name.value] += 1
         return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self.count += node.name.value == self.name
+        self.counts[node.name.value] += 1
         return False
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
@@ -142,22 +142,42 @@ class _Bindings:
             self._target(bound)
 
     def visit_Global(self, node: cst.Global) -> None:
-        self.count += 100 * any(n.name.value == self.name for n in node.names)
+        for item in node.names:
+            self.counts[item.name.value] += 100
 
     def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-        self.count += 100 * any(n.name.value == self.name for n in node.names)
+        for item in node.names:
+            self.counts[item.name.value] += 100
 
 
-def binding_count(scope: cst.Module | cst.FunctionDef, name: str) -> int:
-    """How many places bind `name` in this scope (nested functions and classes excluded);
-    a `global`/`nonlocal` declaration counts as many."""
-    counter = _Bindings(name, scope)
+# Scope node -> its binding counts. Counted once per scope, not once per question: rules ask
+# about many names, on every keystroke; functions the edit did not touch keep their node.
+# A module is new on every edit and holds a whole tree: only the last few are kept.
+_FUNCTIONS: OrderedDict[int, tuple[cst.CSTNode, Counter[str]]] = OrderedDict()
+_MODULES: OrderedDict[int, tuple[cst.CSTNode, Counter[str]]] = OrderedDict()
+
+
+def _scope_bindings(scope: cst.Module | cst.FunctionDef) -> Counter[str]:
+    cache, keep = (_MODULES, 2) if isinstance(scope, cst.Module) else (_FUNCTIONS, 512)
+    hit = cache.get(id(scope))
+    if hit is not None and hit[0] is scope:
+        return hit[1]
+    counter = _Bindings(scope)
     if isinstance(scope, cst.Module):
         for statement in scope.body:
             walk(statement, counter)
     else:
         walk(scope, counter)
-    return counter.count
+    cache[id(scope)] = (scope, counter.counts)  # holding `scope` keeps its id from reuse
+    while len(cache) > keep:
+        cache.popitem(last=False)
+    return counter.counts
+
+
+def binding_count(scope: cst.Module | cst.FunctionDef, name: str) -> int:
+    """How many places bind `name` in this scope (nested functions and classes excluded);
+    a `global`/`nonlocal` declaration counts as many."""
+    return _scope_bindings(scope)[name]
 
 
 def _binds(function: FunctionFact, name: str) -> bool:
