@@ -49,6 +49,13 @@ def _read(path: Path) -> str:
 
 
 @cache
+def model_files(prefix: str) -> tuple[Path, ...]:
+    """transformers' `models/*/<prefix>_*.py`, listed once per process (~2,000 files)."""
+    pkg = _transformers_dir()
+    return tuple(sorted((pkg / "models").glob(f"*/{prefix}_*.py"))) if pkg is not None else ()
+
+
+@cache
 def class_source(prefix: str, class_name: str, model_type: str) -> str | None:
     """The text of `class <class_name>(...)` in transformers' `models/*/<prefix>_*.py`.
 
@@ -61,7 +68,7 @@ def class_source(prefix: str, class_name: str, model_type: str) -> str | None:
     folder = model_type.replace("-", "_")
     own = pkg / "models" / folder / f"{prefix}_{folder}.py"
     header = f"\nclass {class_name}("
-    for path in [own, *sorted((pkg / "models").glob(f"*/{prefix}_*.py"))]:
+    for path in [own, *model_files(prefix)]:
         text = _read(path)
         start = text.find(header)
         if start >= 0:

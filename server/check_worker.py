@@ -70,8 +70,8 @@ def _receive(fd: int, deadline: float | None = None) -> Any:
 # ---- the child ------------------------------------------------------------------------------
 def serve(requests: int, replies: IO[bytes]) -> None:
     """Answer requests until the server closes the pipe."""
-    from hflint.server.lsp_checker import warm_up
     from hflint.server.runner import check_text, resolver_for
+    from hflint.server.warm_up import warm_up
 
     warm_up()
     # What the warm-up loaded (rules, transformers' tables, libcst) lives as long as the process:

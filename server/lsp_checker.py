@@ -197,20 +197,6 @@ class Checker:
                 waiter.set_result(report)
 
 
-def warm_up() -> None:
-    """Import the engine and read transformers' tables while the user is still opening files."""
-    try:
-        from hflint.analyzers.engine import analyze_source
-        from hflint.analyzers.knowledge import load_knowledge
-        from hflint.rules.registry import all_rules
-
-        all_rules()
-        load_knowledge()
-        analyze_source("import transformers\n")
-    except Exception:  # the first real check reports whatever is wrong
-        pass
-
-
 def forget_checkpoints(settings: list[Settings], worker: CheckWorker | None = None) -> None:
     """A config.json changed on disk: checkpoint lookups are made afresh, here and in the
     check process."""

@@ -34,7 +34,7 @@ from hflint.server.lsp_actions import (
     quick_fixes,
     validate_actions,
 )
-from hflint.server.lsp_checker import Checker, Failure, Report, forget_checkpoints, warm_up
+from hflint.server.lsp_checker import Checker, Failure, Report, forget_checkpoints
 from hflint.server.lsp_convert import fingerprint, result_id
 from hflint.server.lsp_documents import Documents, Snapshot, uri_to_path
 from hflint.server.lsp_language import TRIGGER_CHARACTERS, completions, hover
@@ -48,6 +48,7 @@ from hflint.server.lsp_settings import (
     unwrap,
 )
 from hflint.server.lsp_validate import Marks, run_validation
+from hflint.server.warm_up import warm_up
 
 WATCHED = (
     "**/pyproject.toml",
