@@ -182,7 +182,7 @@ def main() -> None:
         f"{'didChange -> diagnostics, 1,000-line file, p50 / p95':<58} {p50 * 1000:8.1f} / {p95 * 1000:.1f} ms"
     )
 
-    files = [p for p in generate(work / "many", 60) if p.suffix == ".py"][:50]
+    files = [p for p in generate(work / "many", 90) if p.suffix == ".py"][:50]
     for path in files:
         client.notify(
             "textDocument/didOpen",

@@ -57,10 +57,10 @@ class Checkpoint:
             "hub": "the Hub",
             "bundled": "hflint's table of well-known checkpoints",
         }[self.facts.source]
-        text = f"`{self.name}` (model_type `{self.facts.model_type}`, per {where})"
-        if self.assumed:
-            text += f", assuming {self.assumed}"
-        return text
+        text = f"`{self.name}` (model_type `{self.facts.model_type}`, per {where}"
+        if self.assumed:  # inside the parentheses: the sentence goes on after the name
+            text += f"; assuming {self.assumed}, which the command line may change"
+        return text + ")"
 
 
 class RuleContext:
