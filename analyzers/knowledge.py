@@ -80,6 +80,8 @@ class Knowledge:
     generation_params_on_config_raise: bool = False
     # names `pipeline()` accepts: its parameters and the keys it reads from **kwargs
     pipeline_params: frozenset[str] = frozenset()
+    # pipeline class -> every keyword it accepts when built; only classes that reject others
+    pipeline_keywords: dict[str, list[str]] = field(default_factory=dict)
     # tokenizer classes (base modules and models/*/tokenization_*.py): direct bases, public
     # names each class body defines, the model folder defining it ("" for the base classes)
     tokenizer_bases: dict[str, list[str]] = field(default_factory=dict)

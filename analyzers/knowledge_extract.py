@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 Env = dict[str, object]
 Table = dict[str, str | tuple[str, ...]]
@@ -105,6 +105,7 @@ def extract(pkg: Path) -> dict[str, object]:
         s2s_fields |= train_fields
     params, renamed = _init_params(_read(pkg / "trainer.py"), "Trainer")
     pipeline_params = _pipeline_params(_read(pkg / "pipelines" / "__init__.py"))
+    pipeline_keywords = _pipeline_keywords(pkg)
     autos = {n for p, ns in module_exports.items() if p.startswith("auto/") for n in ns}
     tok_bases, tok_names, tok_modules = _tokenizer_classes(pkg)
     return {
@@ -132,6 +133,7 @@ def extract(pkg: Path) -> dict[str, object]:
         "tokenizer_modules": tok_modules,
         "tokenizer_mapping": _tokenizer_mapping(pkg),
         "pipeline_params": sorted(pipeline_params),
+        "pipeline_keywords": pipeline_keywords,
     }
 
 
@@ -656,6 +658,72 @@ def _pipeline_params(src: str) -> set[str]:
         ):
             names.add(node.args[0].value)
     return names
+
+
+def _pipeline_keywords(pkg: Path) -> dict[str, list[str]]:
+    """Pipeline class -> every keyword it accepts when built, for the classes whose
+    `_sanitize_parameters` takes no `**kwargs` (an unknown keyword is then a TypeError).
+
+    A keyword reaches the class through `Pipeline.__init__(..., **kwargs)`, which hands what
+    it does not know to `_sanitize_parameters`; `__init__` parameters (and keys popped from
+    its kwargs) along the class's bases are accepted too.
+    """
+    classes: dict[str, tuple[list[str], set[str], tuple[set[str], bool] | None]] = {}
+    for path in sorted((pkg / "pipelines").glob("*.py")):
+        try:
+            tree = ast.parse(_read(path))
+        except (SyntaxError, ValueError, RecursionError):
+            continue
+        for node in tree.body:
+            if not isinstance(node, ast.ClassDef):
+                continue
+            init: set[str] = set()
+            sanitize: tuple[set[str], bool] | None = None
+            for item in node.body:
+                if not isinstance(item, ast.FunctionDef):
+                    continue
+                args = item.args
+                names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+                names.discard("self")
+                if item.name == "__init__":
+                    init |= names | _popped_keys(item, args.kwarg.arg if args.kwarg else None)
+                elif item.name == "_sanitize_parameters":
+                    sanitize = (names, args.kwarg is not None)
+            classes[node.name] = ([_name(b).rsplit(".", 1)[-1] for b in node.bases], init, sanitize)
+
+    def chain(name: str, depth: int = 0) -> list[str]:
+        if name not in classes or depth > 10:
+            return []
+        return [name] + [c for base in classes[name][0] for c in chain(base, depth + 1)]
+
+    out: dict[str, list[str]] = {}
+    for name in classes:
+        lineage = chain(name)
+        sanitize = next((classes[c][2] for c in lineage if classes[c][2] is not None), None)
+        if sanitize is None or sanitize[1] or "Pipeline" not in lineage:
+            continue
+        accepted = set(sanitize[0])
+        for cls in lineage:
+            accepted |= classes[cls][1]
+        out[name] = sorted(accepted)
+    return out
+
+
+def _popped_keys(func: ast.FunctionDef, kwargs: str | None) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(func):
+        if (
+            kwargs is not None
+            and isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("pop", "get")
+            and _name(node.func.value) == kwargs
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            found.add(node.args[0].value)
+    return found
 
 
 # ---------------------------------------------------------------- Trainer and its arguments

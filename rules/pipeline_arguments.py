@@ -39,12 +39,18 @@ class PipelineRemovedKwargs(Rule):
     code = "HF704"
     name = "pipeline-removed-kwargs"
     severity = Severity.ERROR
-    summary = "A pipeline() keyword (framework=, use_auth_token=) that the target no longer has"
+    summary = (
+        "A pipeline() keyword the target no longer takes (framework=, use_auth_token=, "
+        "grouped_entities=)"
+    )
     deprecated_api = True
     what = (
         "Checks `pipeline(..., framework=...)` and `pipeline(..., use_auth_token=...)` when the "
         "target transformers' `pipeline()` neither declares the keyword nor reads it from "
-        '`**kwargs`. (`framework="tf"` is HF203, `torch_dtype=` HF804.)'
+        '`**kwargs`. (`framework="tf"` is HF203, `torch_dtype=` HF804.) Also checks the '
+        "keywords of a constant task whose pipeline class takes a fixed set (token "
+        "classification, fill-mask, ...: read from the target's `_sanitize_parameters` and "
+        "`__init__` along the class's bases), such as 4.x's `grouped_entities=`."
     )
     why = (
         "In transformers 5 the keywords fall through `**kwargs` to the pipeline class, and what "
@@ -111,6 +117,27 @@ class PipelineRemovedKwargs(Rule):
             ")\n",
         ),
         Example(
+            "from transformers import pipeline\n"
+            'ner = pipeline("ner", model="dslim/bert-base-NER", grouped_entities=True)\n',
+            fixed="from transformers import pipeline\n"
+            'ner = pipeline("ner", model="dslim/bert-base-NER", aggregation_strategy="simple")\n',
+        ),
+        Example(
+            "import transformers\n"
+            "tagger = transformers.pipeline(\n"
+            '    task="token-classification",\n'
+            "    model=MODEL_DIR,\n"
+            "    grouped_entities=True,\n"
+            "    ignore_subwords=True,\n"
+            ")\n",
+            note="a 4.x tutorial's NER pipeline; no fix when both are given",
+        ),
+        Example(
+            "from transformers import pipeline\n"
+            'unmasker = pipeline("fill-mask", model="bert-base-uncased", return_all_scores=True)\n',
+            note="not a keyword of FillMaskPipeline in any release: reported, no fix",
+        ),
+        Example(
             "from transformers.pipelines import pipeline as make\n"
             "def classifier(framework):\n"
             '    return make("text-classification", framework=framework, token=TOKEN, use_auth_token=TOKEN)\n',
@@ -138,6 +165,23 @@ class PipelineRemovedKwargs(Rule):
             note="not pipeline(): HF801's business",
         ),
         Example(
+            "from transformers import pipeline\n"
+            'ner = pipeline("ner", model="dslim/bert-base-NER", aggregation_strategy="simple", '
+            "stride=16, batch_size=8)\n",
+            note="keywords the token-classification pipeline takes",
+        ),
+        Example(
+            "from transformers import pipeline\n"
+            'clf = pipeline("text-classification", model="distilbert-base-uncased", top_k=None, '
+            "truncation=True)\n",
+            note="text-classification takes any tokenizer keyword: nothing can be said",
+        ),
+        Example(
+            "from transformers import pipeline\n"
+            'ner = pipeline("ner", model=ckpt, grouped_entities=True, pipeline_class=MyPipeline)\n',
+            note="a pipeline class of the project's own",
+        ),
+        Example(
             "def pipeline(task, framework=None):\n"
             "    return task, framework\n"
             'p = pipeline("ner", framework="pt")\n'
@@ -156,6 +200,61 @@ class PipelineRemovedKwargs(Rule):
                 if keyword == "framework" and const_str(arg.value) in _TF_FRAMEWORKS:
                     continue
                 yield self._report(ctx, obj, arg, keyword, replacement)
+            yield from self._task_keywords(ctx, obj, accepted)
+
+    def _task_keywords(
+        self, ctx: RuleContext, obj: ObjectFact, accepted: frozenset[str]
+    ) -> Iterator[Finding]:
+        """Keywords the task's pipeline class stopped taking (4.x `grouped_entities=`): the
+        class is built with them, and its `_sanitize_parameters` raises a TypeError."""
+        kn = ctx.target_knowledge
+        task = task_of(obj)
+        if task is None or obj.kw("pipeline_class") is not None:
+            return
+        fate = task_fate(kn, task.name)
+        info = kn.tasks.get(fate.resolved) if fate.state is not TaskState.REMOVED else None
+        keywords = kn.pipeline_keywords.get(info.impl) if info is not None else None
+        if info is None or keywords is None:
+            return  # unknown task, or a class that takes any keyword: nothing to say
+        for keyword, arg in obj.call.kwargs.items():
+            if keyword in accepted or keyword in keywords or keyword in _FORMER_KEYWORDS:
+                continue
+            before = _releases_taking(ctx, info.impl, keyword)
+            yield self._report_task_keyword(ctx, obj, arg, info.impl, before, task.assumed)
+
+    def _report_task_keyword(
+        self,
+        ctx: RuleContext,
+        obj: ObjectFact,
+        arg: Arg,
+        impl: str,
+        before: list[str],
+        assumed: str,
+    ) -> Finding:
+        keyword = arg.node.keyword.value if arg.node.keyword is not None else "?"
+        taken = f" ({', '.join(before)} took it)" if before else ""
+        message = (
+            f"`{impl}` of {ctx.target.phrase()} takes no `{keyword}`{taken}: building this "
+            f"pipeline fails with `TypeError: {impl}._sanitize_parameters() got an unexpected "
+            f"keyword argument '{keyword}'`."
+        )
+        fix = None
+        advice = _TASK_KEYWORDS.get(keyword)
+        if advice is not None:
+            message += f" {advice}"
+            alone = not any(obj.kw(k) for k in ("ignore_subwords", "aggregation_strategy"))
+            if keyword == "grouped_entities" and alone and _literal(arg) is True:
+                edit = ctx.replace(arg.node, 'aggregation_strategy="simple"')
+                fix = ctx.fix('Use `aggregation_strategy="simple"`', [edit], safe=True)
+            elif keyword == "grouped_entities" and alone and _literal(arg) is False:
+                edit = ctx.remove_arg(obj.node, arg.node)
+                fix = ctx.fix("Remove `grouped_entities=False`", [edit], safe=True)
+        elif not before:
+            message += " Check the spelling, or pass it when calling the pipeline."
+        severity = Severity.WARNING if assumed else None
+        if assumed:
+            message += f" (Assuming the task is {assumed}.)"
+        return ctx.report(self, arg.node, message, fix=fix, severity=severity)
 
     def _report(
         self, ctx: RuleContext, obj: ObjectFact, arg: Arg, keyword: str, replacement: str | None
@@ -185,6 +284,40 @@ class PipelineRemovedKwargs(Rule):
                 f"Rename to `{replacement}=`", [ctx.replace(keyword_node, replacement)], safe=True
             )
         return ctx.report(self, arg.node, message, fix=fix)
+
+
+# 4.x keywords of token classification, and what 4.x itself turned them into (its deprecation
+# warning: "defaulted to `aggregation_strategy="simple"` instead").
+_TASK_KEYWORDS: dict[str, str] = {
+    "grouped_entities": (
+        'Use `aggregation_strategy="simple"`, what 4.x turned `grouped_entities=True` into.'
+    ),
+    "ignore_subwords": (
+        'Use `aggregation_strategy="first"` (or "average", "max"): 4.x mapped '
+        '`ignore_subwords=True` to "first".'
+    ),
+}
+
+
+def _literal(arg: Arg) -> bool | None:
+    value = arg.node.value
+    if isinstance(value, cst.Name) and value.value in ("True", "False"):
+        return value.value == "True"
+    return None
+
+
+def _releases_taking(ctx: RuleContext, impl: str, keyword: str) -> list[str]:
+    """Releases hflint has facts for whose `impl` took `keyword`, oldest first."""
+    from hflint.analyzers.snapshots import known_releases
+
+    seen: dict[str, None] = {}
+    for kn in (*known_releases(), ctx.knowledge):
+        if kn.version and keyword in kn.pipeline_keywords.get(impl, ()):
+            seen.setdefault(kn.version, None)
+    if not seen:
+        return []
+    versions = sorted(seen, key=lambda v: tuple(int(p) for p in v.split(".")[:3] if p.isdigit()))
+    return [f"{versions[0]} to {versions[-1]}" if len(versions) > 1 else versions[0]]
 
 
 # ---- HF705 ------------------------------------------------------------------------------------
