@@ -5,8 +5,17 @@ from __future__ import annotations
 from hflint.analyzers.facts import CallFact, ClassFact, Kind, ModuleFacts, ObjectFact
 from hflint.analyzers.values import ObjRef
 
+# Class methods that build an object of their class. `from_encoder_decoder_pretrained` takes
+# two checkpoints (encoder, decoder), neither of them the model's own: it records none.
 LOADERS = frozenset(
-    {"from_pretrained", "from_config", "_from_config", "from_dict", "from_json_file"}
+    {
+        "from_pretrained",
+        "from_config",
+        "_from_config",
+        "from_dict",
+        "from_json_file",
+        "from_encoder_decoder_pretrained",
+    }
 )
 
 # Methods that return the object they are called on (so `model = model.to(device)` keeps facts).
