@@ -645,19 +645,7 @@ def _pipeline_params(src: str) -> set[str]:
     func = max(funcs, key=lambda f: len(f.body))  # the implementation, not a typing overload
     args = func.args
     names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
-    kwargs = args.kwarg.arg if args.kwarg is not None else None
-    for node in ast.walk(func):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in ("pop", "get")
-            and _name(node.func.value) == kwargs
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and isinstance(node.args[0].value, str)
-        ):
-            names.add(node.args[0].value)
-    return names
+    return names | _popped_keys(func, args.kwarg.arg if args.kwarg is not None else None)
 
 
 def _pipeline_keywords(pkg: Path) -> dict[str, list[str]]:

@@ -8,17 +8,13 @@ run time.
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 from typing import Any
 
-import libcst as cst
 import pytest
+from rule_checks import findings, fixed_text
 
-from hflint.analyzers.engine import check_source
-from hflint.analyzers.findings import Finding, Severity
-from hflint.analyzers.settings import Settings
-from hflint.analyzers.source import apply_edits
+from hflint.analyzers.findings import Severity
 
 LOAD = "m = M.from_pretrained"
 SMALL: dict[str, Any] = {
@@ -27,20 +23,6 @@ SMALL: dict[str, Any] = {
     "num_attention_heads": 2,
     "intermediate_size": 37,
 }
-
-
-def findings(code: str, rule: str, path: Path | None = None) -> list[Finding]:
-    text = textwrap.dedent(code)
-    return [
-        f for f in check_source(text, path=path, settings=Settings(select=[rule])) if f.code == rule
-    ]
-
-
-def fixed_text(code: str, finding: Finding) -> str:
-    assert finding.fix is not None
-    out = apply_edits(textwrap.dedent(code), list(finding.fix.edits))
-    cst.parse_module(out)
-    return out
 
 
 @pytest.fixture(scope="module")

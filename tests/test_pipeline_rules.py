@@ -13,15 +13,12 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import libcst as cst
 import pytest
 from fixtures_checkpoints import save_tokenizer
+from rule_checks import findings, fixed_text
 
-from hflint.analyzers.engine import check_source
-from hflint.analyzers.findings import Finding, Severity
+from hflint.analyzers.findings import Severity
 from hflint.analyzers.knowledge import Knowledge, TaskInfo, load_knowledge
-from hflint.analyzers.settings import Settings
-from hflint.analyzers.source import apply_edits
 from hflint.analyzers.target_version import Target
 from hflint.rules.context import RuleContext
 
@@ -43,20 +40,6 @@ BART: dict[str, Any] = {
     "decoder_ffn_dim": 16,
     "pad_token_id": 1,
 }
-
-
-def findings(code: str, rule: str, path: Path | None = None) -> list[Finding]:
-    text = textwrap.dedent(code)
-    return [
-        f for f in check_source(text, path=path, settings=Settings(select=[rule])) if f.code == rule
-    ]
-
-
-def fixed_text(code: str, finding: Finding) -> str:
-    assert finding.fix is not None
-    out = apply_edits(textwrap.dedent(code), list(finding.fix.edits))
-    cst.parse_module(out)
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -16,34 +16,15 @@ import textwrap
 import zipfile
 from pathlib import Path
 
-import libcst as cst
 import pytest
+from rule_checks import findings, fixed_text
 
 from hflint.analyzers import knowledge_extract as ex
-from hflint.analyzers.engine import check_source
-from hflint.analyzers.findings import Finding, Severity
+from hflint.analyzers.findings import Severity
 from hflint.analyzers.knowledge import Knowledge, load_knowledge
-from hflint.analyzers.settings import Settings
-from hflint.analyzers.source import apply_edits
 from hflint.rules.removed_tokenizer_methods import REPLACEMENTS
 
 INDEX_ERROR = "IndexError: index out of range in self"
-
-
-def findings(
-    code: str, rule: str, path: Path | None = None, knowledge: Knowledge | None = None
-) -> list[Finding]:
-    text = textwrap.dedent(code)
-    kwargs = {"knowledge": (lambda: knowledge)} if knowledge is not None else {}
-    found = check_source(text, path=path, settings=Settings(select=[rule]), **kwargs)
-    return [f for f in found if f.code == rule]
-
-
-def fixed_text(code: str, finding: Finding) -> str:
-    assert finding.fix is not None
-    out = apply_edits(textwrap.dedent(code), list(finding.fix.edits))
-    cst.parse_module(out)
-    return out
 
 
 def save_wordlevel(folder: Path, size: int, pad: bool = False) -> None:
