@@ -23,7 +23,7 @@ import sys
 import threading
 import traceback
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from hflint.analyzers.findings import Finding
@@ -70,6 +70,7 @@ def _receive(fd: int, deadline: float | None = None) -> Any:
 # ---- the child ------------------------------------------------------------------------------
 def serve(requests: int, replies: IO[bytes]) -> None:
     """Answer requests until the server closes the pipe."""
+    from hflint.server.fix_titles import reasons_for
     from hflint.server.runner import check_text, resolver_for
     from hflint.server.warm_up import warm_up
 
@@ -93,7 +94,8 @@ def serve(requests: int, replies: IO[bytes]) -> None:
         try:
             if kind == "check":
                 _, text, path, config, key = request
-                reply: tuple[str, object] = ("ok", check_text(text, path, config, key)[0])
+                findings = check_text(text, path, config, key)[0]
+                reply: tuple[str, object] = ("ok", (findings, reasons_for(findings)))
             elif kind == "forget-checkpoints":
                 for settings in request[1]:
                     resolver_for(settings).clear()
@@ -170,8 +172,12 @@ class CheckWorker:
     def check(
         self, text: str, path: Path, config: Config, document_key: str | None
     ) -> list[Finding]:
-        findings = self._call(("check", text, path, config, document_key), self.time_limit)
-        return findings  # type: ignore[return-value]
+        from hflint.server.fix_titles import remember
+
+        reply = self._call(("check", text, path, config, document_key), self.time_limit)
+        findings, reasons = cast("tuple[list[Finding], dict[str, str | None]]", reply)
+        remember(reasons)  # fix titles without loading the rules here
+        return findings
 
     def forget_checkpoints(self, settings: list[Settings]) -> None:
         self._call(("forget-checkpoints", settings), self.time_limit)

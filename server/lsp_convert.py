@@ -20,8 +20,9 @@ from typing import Any
 
 from lsprotocol import types
 
-from hflint.analyzers.findings import Edit, Finding, Fix, Position, Range, Severity
+from hflint.analyzers.findings import Edit, Finding, Position, Range, Severity
 from hflint.analyzers.source import parse_ast
+from hflint.server.fix_titles import fix_title
 from hflint.server.lsp_documents import CellText, Snapshot
 from hflint.server.lsp_positions import LineIndex
 
@@ -36,7 +37,6 @@ _NOQA_CODES = re.compile(
     r"#\s*noqa:\s*(?P<codes>[A-Za-z]+[0-9]+(?:\s*,\s*[A-Za-z]+[0-9]+|\s+[A-Za-z]+[0-9]+)*)",
     re.IGNORECASE,
 )
-_REASON_LIMIT = 70
 
 
 def to_diagnostics(
@@ -137,27 +137,6 @@ def _fix_data(finding: Finding, snapshot: Snapshot) -> dict[str, Any] | None:
 def _edit(edit: Edit, snapshot: Snapshot) -> dict[str, Any]:
     uri, rng = lsp_range(edit.range, snapshot)
     return edit_json(uri, rng, edit.content)
-
-
-def fix_title(code: str, fix: Fix) -> str:
-    """The fix's message; an unsafe one says so, with the rule's reason when it is short."""
-    if fix.is_safe:
-        return fix.message
-    reason = unsafe_reason(code)
-    return f"{fix.message} (unsafe: {reason})" if reason else f"{fix.message} (unsafe fix)"
-
-
-def unsafe_reason(code: str) -> str | None:
-    """The first clause of the rule's "Unsafe: ..." fix-safety text, when it is short."""
-    from hflint.rules.registry import rule_by_code
-
-    rule = rule_by_code(code)
-    text = getattr(rule, "fix_safety", "") if rule is not None else ""
-    match = re.match(r"\s*unsafe\s*[:;,]\s*(.+?)(?:[.;](?:\s|$)|$)", text, re.IGNORECASE | re.S)
-    if match is None:
-        return None
-    reason = " ".join(match.group(1).split())
-    return reason if len(reason) <= _REASON_LIMIT else None
 
 
 def _noqa_data(

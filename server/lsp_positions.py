@@ -21,11 +21,11 @@ _BREAK = re.compile(r"\r\n|\r|\n")
 
 def units(text: str, encoding: str) -> int:
     """Length of `text` in the encoding's code units."""
-    if encoding == UTF32:
+    if encoding == UTF32 or text.isascii():
         return len(text)
     if encoding == UTF8:
         return len(text.encode("utf-8", "surrogatepass"))
-    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def column_from_units(line: str, count: int, encoding: str) -> int:
