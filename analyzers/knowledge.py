@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hflint.analyzers import knowledge_extract
+from hflint.analyzers.cache_home import cache_dir
 
 # Returned by Knowledge.resolve when the model type is not known to this transformers:
 # custom / remote code / newer release. Rules must stay silent on it.
@@ -229,13 +230,6 @@ class Knowledge:
             for k, v in data["tasks"].items()
         }
         return cls(**args)
-
-
-def cache_dir() -> Path:
-    if env := os.environ.get("HFLINT_CACHE_DIR"):
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "hflint"
 
 
 def cache_path(pkg: Path) -> Path:

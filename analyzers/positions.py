@@ -9,43 +9,31 @@ to the whole-tree computation.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
+from hflint.analyzers.node_cache import NodeCache
 from hflint.analyzers.source import parse_ast
 
 Local = Mapping[cst.CSTNode, CodeRange]
 # Ranges inside a top-level statement, counted from its own first line, depend on that statement
-# (and the module's indent and newline) only. The editor re-parses just the edited statement and
-# keeps the other statement objects, so their ranges are kept too, keyed by identity.
-_MAX_STATEMENTS = 2048
-_STATEMENT_CACHE: OrderedDict[tuple[int, str, str], tuple[cst.CSTNode, Local]] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
+# (and the module's indent and newline) only: kept for the statements an edit did not touch.
+_STATEMENTS: NodeCache[cst.CSTNode, Local] = NodeCache(2048)
 
 
 def statement_ranges(stmt: cst.CSTNode, indent: str, newline: str) -> Local:
-    key = (id(stmt), indent, newline)
-    with _CACHE_LOCK:
-        hit = _STATEMENT_CACHE.get(key)
-        if hit is not None and hit[0] is stmt:
-            _STATEMENT_CACHE.move_to_end(key)
-            return hit[1]
-    provider = PositionProvider()
-    state = PositionProvidingCodegenState(
-        default_indent=indent, default_newline=newline, provider=provider
-    )
-    stmt._codegen(state)
-    computed: Local = provider._computed  # type: ignore[assignment]
-    with _CACHE_LOCK:
-        _STATEMENT_CACHE[key] = (stmt, computed)  # holding `stmt` keeps its id from being reused
-        while len(_STATEMENT_CACHE) > _MAX_STATEMENTS:
-            _STATEMENT_CACHE.popitem(last=False)
-    return computed
+    def compute(node: cst.CSTNode) -> Local:
+        provider = PositionProvider()
+        state = PositionProvidingCodegenState(
+            default_indent=indent, default_newline=newline, provider=provider
+        )
+        node._codegen(state)
+        return provider._computed  # type: ignore[return-value]
+
+    return _STATEMENTS.get(stmt, compute, (indent, newline))
 
 
 class Positions:

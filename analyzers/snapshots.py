@@ -41,7 +41,7 @@ def bundled_versions() -> tuple[str, ...]:
 
 
 def version_cache_dir() -> Path:
-    from hflint.analyzers.knowledge import cache_dir
+    from hflint.analyzers.cache_home import cache_dir
 
     return cache_dir() / "versions"
 

@@ -8,7 +8,7 @@ a batch rebuilt by code the facts do not follow, or a checkpoint whose files wer
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 import libcst as cst
 
 from hflint.analyzers.facts import Arg, CallFact, FunctionFact, Kind, ObjectFact
+from hflint.analyzers.node_cache import NodeCache
 from hflint.analyzers.values import Const, ObjRef, const_str
 from hflint.analyzers.walk import walk
 from hflint.rules.classifier_facts import is_direct, remote_code
@@ -151,27 +152,23 @@ class _Bindings:
 
 
 # Scope node -> its binding counts. Counted once per scope, not once per question: rules ask
-# about many names, on every keystroke; functions the edit did not touch keep their node.
-# A module is new on every edit and holds a whole tree: only the last few are kept.
-_FUNCTIONS: OrderedDict[int, tuple[cst.CSTNode, Counter[str]]] = OrderedDict()
-_MODULES: OrderedDict[int, tuple[cst.CSTNode, Counter[str]]] = OrderedDict()
+# about many names, on every keystroke; functions the edit did not touch keep their node. A
+# module is new on every edit and holds a whole tree: only the last few are kept.
+_FUNCTIONS: NodeCache[cst.FunctionDef, Counter[str]] = NodeCache(512)
+_MODULES: NodeCache[cst.Module, Counter[str]] = NodeCache(2)
+
+
+def _count_bindings(scope: cst.Module | cst.FunctionDef) -> Counter[str]:
+    counter = _Bindings(scope)
+    for statement in scope.body if isinstance(scope, cst.Module) else [scope]:
+        walk(statement, counter)
+    return counter.counts
 
 
 def _scope_bindings(scope: cst.Module | cst.FunctionDef) -> Counter[str]:
-    cache, keep = (_MODULES, 2) if isinstance(scope, cst.Module) else (_FUNCTIONS, 512)
-    hit = cache.get(id(scope))
-    if hit is not None and hit[0] is scope:
-        return hit[1]
-    counter = _Bindings(scope)
     if isinstance(scope, cst.Module):
-        for statement in scope.body:
-            walk(statement, counter)
-    else:
-        walk(scope, counter)
-    cache[id(scope)] = (scope, counter.counts)  # holding `scope` keeps its id from reuse
-    while len(cache) > keep:
-        cache.popitem(last=False)
-    return counter.counts
+        return _MODULES.get(scope, _count_bindings)
+    return _FUNCTIONS.get(scope, _count_bindings)
 
 
 def binding_count(scope: cst.Module | cst.FunctionDef, name: str) -> int:

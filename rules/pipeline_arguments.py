@@ -24,6 +24,7 @@ from hflint.rules.pipeline_facts import (
     task_of,
     transformers_pipelines,
 )
+from hflint.rules.release_facts import releases_where
 
 # Keywords `pipeline()` once had, and what replaces them (None: nothing, drop it). Whether the
 # target still accepts one is decided by its `pipeline()` source (Knowledge.pipeline_params).
@@ -220,18 +221,18 @@ class PipelineRemovedKwargs(Rule):
             if keyword in accepted or keyword in keywords or keyword in _FORMER_KEYWORDS:
                 continue
             before = _releases_taking(ctx, info.impl, keyword)
-            yield self._report_task_keyword(ctx, obj, arg, info.impl, before, task.assumed)
+            yield self._report_task_keyword(ctx, obj, keyword, arg, info.impl, before, task.assumed)
 
     def _report_task_keyword(
         self,
         ctx: RuleContext,
         obj: ObjectFact,
+        keyword: str,
         arg: Arg,
         impl: str,
         before: list[str],
         assumed: str,
     ) -> Finding:
-        keyword = arg.node.keyword.value if arg.node.keyword is not None else "?"
         taken = f" ({', '.join(before)} took it)" if before else ""
         message = (
             f"`{impl}` of {ctx.target.phrase()} takes no `{keyword}`{taken}: building this "
@@ -307,17 +308,11 @@ def _literal(arg: Arg) -> bool | None:
 
 
 def _releases_taking(ctx: RuleContext, impl: str, keyword: str) -> list[str]:
-    """Releases hflint has facts for whose `impl` took `keyword`, oldest first."""
-    from hflint.analyzers.snapshots import known_releases
-
-    seen: dict[str, None] = {}
-    for kn in (*known_releases(), ctx.knowledge):
-        if kn.version and keyword in kn.pipeline_keywords.get(impl, ()):
-            seen.setdefault(kn.version, None)
-    if not seen:
+    """ "4.40.2 to 4.57.6": the releases hflint has facts for whose `impl` took `keyword`."""
+    found = releases_where(ctx, lambda k: keyword in k.pipeline_keywords.get(impl, ()))
+    if not found:
         return []
-    versions = sorted(seen, key=lambda v: tuple(int(p) for p in v.split(".")[:3] if p.isdigit()))
-    return [f"{versions[0]} to {versions[-1]}" if len(versions) > 1 else versions[0]]
+    return [f"{found[0]} to {found[-1]}" if len(found) > 1 else found[0]]
 
 
 # ---- HF705 ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ are missing (no snapshot fits the target, transformers not installed): rules sta
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -91,23 +91,23 @@ def accepts(tk: Knowledge, chain: Iterable[str], keyword: str) -> bool:
     return verdict is not None and verdict.state is not State.GONE
 
 
-def other_releases_with(ctx: RuleContext, has: str, name: str) -> tuple[list[str], list[str]]:
-    """Releases hflint has facts for (installed, cached, bundled) whose knowledge field `has`
-    holds `name`: (older than the target, newer than the target), oldest first."""
+def releases_where(ctx: RuleContext, holds: Callable[[Knowledge], bool]) -> list[str]:
+    """Releases hflint has facts for (installed, cached, bundled) whose knowledge `holds`,
+    oldest first."""
     from hflint.analyzers.snapshots import known_releases
 
+    found = {k.version for k in (*known_releases(), ctx.knowledge) if k.version and holds(k)}
+    return sorted(found, key=release_of)
+
+
+def other_releases_with(ctx: RuleContext, has: str, name: str) -> tuple[list[str], list[str]]:
+    """Releases whose knowledge field `has` holds `name`: (older than the target, newer than
+    the target), oldest first."""
     want = ctx.target.release
-    older: list[str] = []
-    newer: list[str] = []
-    seen: set[str] = set()
-    for k in (*known_releases(), ctx.knowledge):
-        if not k.version or k.version in seen or name not in getattr(k, has):
-            continue
-        seen.add(k.version)
-        (older if release_of(k.version) < want else newer).append(k.version)
-    older.sort(key=release_of)
-    newer.sort(key=release_of)
-    return older, [v for v in newer if release_of(v)[: len(want)] != want]
+    found = releases_where(ctx, lambda k: name in getattr(k, has))
+    older = [v for v in found if release_of(v) < want]
+    newer = [v for v in found if release_of(v) >= want and release_of(v)[: len(want)] != want]
+    return older, newer
 
 
 def keyword_node(arg: Arg) -> cst.CSTNode:

@@ -21,6 +21,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -46,8 +47,6 @@ def _send(stream: IO[bytes], message: object) -> None:
 
 
 def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
-    import time
-
     chunks: list[bytes] = []
     while size:
         if deadline is not None:
@@ -144,8 +143,6 @@ class CheckWorker:
         return self._proc.pid if self._proc is not None else None
 
     def _call(self, request: tuple[object, ...], time_limit: float | None) -> object:
-        import time
-
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
                 self._start()

@@ -119,7 +119,7 @@ def answer_key(params: object) -> str | None:
 
 
 def _answer_path(key: str) -> Path:
-    from hflint.analyzers.knowledge import cache_dir
+    from hflint.analyzers.cache_home import cache_dir
 
     return cache_dir() / "lsp-initialize" / f"{key}.json"
 
