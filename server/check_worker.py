@@ -99,11 +99,6 @@ def serve(requests: int, replies: IO[bytes]) -> None:
                 for settings in request[1]:
                     resolver_for(settings).clear()
                 reply = ("ok", None)
-            elif kind == "forget-document":
-                from hflint.analyzers import incremental
-
-                incremental.forget(request[1])
-                reply = ("ok", None)
             else:
                 reply = ("error", f"unknown request {kind!r}")
         except Exception:
@@ -178,9 +173,6 @@ class CheckWorker:
 
     def forget_checkpoints(self, settings: list[Settings]) -> None:
         self._call(("forget-checkpoints", settings), self.time_limit)
-
-    def forget_document(self, key: str) -> None:
-        self._call(("forget-document", key), self.time_limit)
 
     def _stop(self, proc: subprocess.Popen[bytes]) -> None:
         if proc.poll() is None:
