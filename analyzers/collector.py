@@ -30,7 +30,7 @@ from hflint.analyzers.facts import (
 )
 from hflint.analyzers.objects import classify_call, passthrough_function, passthrough_method
 from hflint.analyzers.values import ClassRef, Const, ObjRef, Value, const_str
-from hflint.analyzers.walk import walk
+from hflint.analyzers.walk import replay
 
 _UNBOUND = object()
 Scope = dict[str, Any]  # name -> Value (None = unknown)
@@ -815,5 +815,5 @@ def collect(module: cst.Module, helpers: HelperResolver | None = None) -> Module
     collector.helpers = helpers
     collector.call_values = {}
     for index, statement in enumerate(module.body):
-        walk(statement, collector, collector.facts.statement_of, index)
+        replay(statement, collector, collector.facts.statement_of, index)
     return collector.facts

@@ -11,9 +11,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from functools import cache
+from itertools import repeat
 from typing import Any
 
 import libcst as cst
+
+from hflint.analyzers.node_cache import NodeCache
 
 # Fields that hold only whitespace, punctuation or operator tokens: nothing a rule reads.
 _TOKEN_FIELDS = frozenset(
@@ -137,3 +140,78 @@ def _make_walker(visitor_type: type) -> _Walker:
             leave(visitor, node)
 
     return go
+
+
+# ---- the same walk, recorded once per statement and replayed ---------------------------------
+# One event: (hook, node, where to go on when a visit hook returns False).
+_Event = tuple[Callable[..., Any], cst.CSTNode, int]
+
+
+class _Recording:
+    __slots__ = ("events", "ids")
+
+    def __init__(self, events: list[_Event], ids: list[int]) -> None:
+        self.events = events
+        self.ids = ids  # every node walked, for `owners`
+
+
+_RECORDINGS: NodeCache[cst.CSTNode, _Recording] = NodeCache(8192)
+
+
+def replay(
+    node: cst.CSTNode, visitor: object, owners: dict[int, int] | None = None, owner: int = 0
+) -> None:
+    """`walk`, for a node that outlives the edit (a top-level statement the editor did not
+    touch): the hooks it reaches, and the nodes it passes, are recorded the first time and
+    replayed afterwards, so nodes no hook looks at cost nothing on the next keystroke.
+    `owners` gets every node under `node`, including any a visit hook skipped."""
+    visitor_type = type(visitor)
+    recording = _RECORDINGS.get(
+        node,
+        lambda n: _record(n, visitor_type),
+        f"{visitor_type.__module__}.{visitor_type.__qualname__}",
+    )
+    if owners is not None:
+        owners.update(zip(recording.ids, repeat(owner)))
+    events = recording.events
+    index, count = 0, len(events)
+    while index < count:
+        hook, item, skip = events[index]
+        index = skip if hook(visitor, item) is False else index + 1
+
+
+def _record(root: cst.CSTNode, visitor_type: type) -> _Recording:
+    events: list[_Event] = []
+    ids: list[int] = []
+    after_body = getattr(visitor_type, "leave_If_body", None)
+    hooks: dict[type, tuple[_Hook, _Hook]] = {}
+
+    def go(node: cst.CSTNode) -> None:
+        node_type = node.__class__
+        found = hooks.get(node_type)
+        if found is None:
+            name = node_type.__name__
+            found = hooks[node_type] = (
+                getattr(visitor_type, f"visit_{name}", None),
+                getattr(visitor_type, f"leave_{name}", None),
+            )
+        visit, leave = found
+        ids.append(id(node))
+        at = len(events)
+        if visit is not None:
+            events.append((visit, node, 0))
+        for name in _child_fields(node_type):
+            value = getattr(node, name)
+            for item in value if isinstance(value, (list, tuple)) else (value,):
+                if _is_node(item.__class__):
+                    go(item)
+            if node_type is cst.If and name == "body" and after_body is not None:
+                events.append((after_body, node, len(events) + 1))
+        if visit is not None:
+            # A visit returning False skips the children and goes on with the leave hook.
+            events[at] = (visit, node, len(events))
+        if leave is not None:
+            events.append((leave, node, len(events) + 1))
+
+    go(root)
+    return _Recording(events, ids)
