@@ -172,6 +172,17 @@ class ModuleFacts:
         default_factory=dict
     )  # every string literal, for cheap context hints
     mentions_transformers: bool = False
+    _by_method: dict[str, list[CallFact]] | None = field(default=None, repr=False, compare=False)
+
+    def calls_to(self, method: str) -> list[CallFact]:
+        """Calls `<x>.<method>(...)`, in source order (indexed on first use, after collection)."""
+        if self._by_method is None:
+            index: dict[str, list[CallFact]] = {}
+            for call in self.calls:
+                if call.method is not None:
+                    index.setdefault(call.method, []).append(call)
+            self._by_method = index
+        return self._by_method.get(method, [])
 
     def objects_of(self, kind: Kind) -> list[ObjectFact]:
         return [o for o in self.objects if o.kind is kind]
@@ -179,8 +190,8 @@ class ModuleFacts:
     def method_calls(self, obj: ObjectFact, method: str | None = None) -> list[CallFact]:
         """Calls `<x>.<method>(...)` whose receiver is `obj` (or a wrapper of it)."""
         out = []
-        for call in self.calls:
-            if call.method is None or (method is not None and call.method != method):
+        for call in self.calls if method is None else self.calls_to(method):
+            if call.method is None:
                 continue
             recv = call.receiver
             target = getattr(recv, "obj", None)

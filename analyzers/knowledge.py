@@ -130,7 +130,12 @@ class Knowledge:
 
     def accepting_auto_classes(self, model_type: str) -> list[str]:
         """Every Auto model class whose table accepts `model_type` (same resolution rule)."""
-        return [a for a in self.auto_tables if self.resolve(model_type, a) not in (None, UNKNOWN)]
+        known = self._accepting.get(model_type)
+        if known is None:
+            known = self._accepting[model_type] = [
+                a for a in self.auto_tables if self.resolve(model_type, a) not in (None, UNKNOWN)
+            ]
+        return list(known)
 
     def head_of(self, class_name: str) -> str | None:
         """For a model class, the Auto class whose table lists it (its head).
@@ -144,6 +149,10 @@ class Knowledge:
     def has_name(self, name: str) -> bool:
         """Whether `from transformers import name` works in this version."""
         return name in self.exported_names or name in self.lazy_aliases
+
+    @cached_property
+    def _accepting(self) -> dict[str, list[str]]:
+        return {}  # model type -> accepting_auto_classes, filled as asked
 
     @cached_property
     def _lookup_order(self) -> dict[str, list[str]]:

@@ -486,7 +486,7 @@ Trainer(model=lm, train_dataset=ds, data_collator=DataCollatorWithPadding(tok))
             return False
         if any("labels" in call.kwargs or "label" in call.kwargs for call in facts.calls):
             return False
-        return any(call.method == "map" for call in facts.calls)
+        return bool(facts.calls_to("map"))
 
     @staticmethod
     def _has_label_names(ctx: RuleContext, trainer: TrainerCall) -> bool:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any, TypeVar
 
 import libcst as cst
 
@@ -63,6 +64,9 @@ class Checkpoint:
         return text + ")"
 
 
+T = TypeVar("T")
+
+
 class RuleContext:
     def __init__(
         self,
@@ -80,10 +84,20 @@ class RuleContext:
         self._knowledge = knowledge
         self.resolver = resolver
         self._positions: Positions | None = None
+        self._ranges: dict[int, Range] = {}  # id(node) -> range; the tree outlives the check
         self.lookups: list[Lookup] = []
         self._looked_up: dict[tuple[str, str | None, str | None], CheckpointFacts | None] = {}
         # each top-level statement's first line, when the parse already knows them
         self.first_lines: list[int] | None = None
+        self._shared: dict[Callable[..., Any], Any] = {}
+
+    def shared(self, compute: Callable[[RuleContext], T]) -> T:
+        """`compute(self)`, once per check: what several rules (or one rule, many times) derive
+        from the facts. The result is shared: callers must not change it."""
+        if compute not in self._shared:
+            self._shared[compute] = compute(self)
+        found: T = self._shared[compute]
+        return found
 
     @cached_property
     def knowledge(self) -> Knowledge:
@@ -119,15 +133,19 @@ class RuleContext:
 
     # ---- positions ----------------------------------------------------------------------
     def range(self, node: cst.CSTNode) -> Range:
+        known = self._ranges.get(id(node))
+        if known is not None:
+            return known
         if self._positions is None:
             self._positions = Positions(
                 self.module, self.source.text, self.facts.statement_of, self.first_lines
             )
         code_range = self._positions[node]
-        return Range(
+        found = self._ranges[id(node)] = Range(
             Position(code_range.start.line, code_range.start.column),
             Position(code_range.end.line, code_range.end.column),
         )
+        return found
 
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)

@@ -58,10 +58,18 @@ class GenerateCall:
         return func.attr
 
 
-def generate_calls(ctx: RuleContext) -> Iterator[GenerateCall]:
+def generate_calls(ctx: RuleContext) -> list[GenerateCall]:
     """Every `.generate(...)` whose receiver is a model the facts track, at that point."""
-    for call in ctx.facts.calls:
-        if call.method != "generate" or not isinstance(call.receiver, ObjRef):
+    return ctx.shared(_generate_calls)
+
+
+def _generate_calls(ctx: RuleContext) -> list[GenerateCall]:
+    return list(_find_generate_calls(ctx))
+
+
+def _find_generate_calls(ctx: RuleContext) -> Iterator[GenerateCall]:
+    for call in ctx.facts.calls_to("generate"):
+        if not isinstance(call.receiver, ObjRef):
             continue
         model = call.receiver.obj
         if model.kind is Kind.MODEL and receiver_is_stable(ctx, call, model):
@@ -85,7 +93,7 @@ def receiver_is_stable(ctx: RuleContext, call: CallFact, obj: ObjectFact) -> boo
 class _Bindings:
     """Counts the places one scope binds each name, without entering nested scopes."""
 
-    def __init__(self, root: cst.CSTNode) -> None:
+    def __init__(self, root: cst.CSTNode | None) -> None:
         self.root = root
         self.counts: Counter[str] = Counter()
 
@@ -152,22 +160,37 @@ class _Bindings:
 
 
 # Scope node -> its binding counts. Counted once per scope, not once per question: rules ask
-# about many names, on every keystroke; functions the edit did not touch keep their node. A
-# module is new on every edit and holds a whole tree: only the last few are kept.
+# about many names, on every keystroke. Functions and top-level statements the edit did not
+# touch keep their node, so only the edited statements are counted again; a module's total is
+# the sum over its statements.
 _FUNCTIONS: NodeCache[cst.FunctionDef, Counter[str]] = NodeCache(512)
+_STATEMENTS: NodeCache[cst.CSTNode, Counter[str]] = NodeCache(8192)
 _MODULES: NodeCache[cst.Module, Counter[str]] = NodeCache(2)
 
 
-def _count_bindings(scope: cst.Module | cst.FunctionDef) -> Counter[str]:
-    counter = _Bindings(scope)
-    for statement in scope.body if isinstance(scope, cst.Module) else [scope]:
-        walk(statement, counter)
+def _count_bindings(function: cst.FunctionDef) -> Counter[str]:
+    counter = _Bindings(function)
+    walk(function, counter)
     return counter.counts
+
+
+def _count_statement(statement: cst.CSTNode) -> Counter[str]:
+    """What one top-level statement binds in the module (a `def` binds its name only)."""
+    counter = _Bindings(None)
+    walk(statement, counter)
+    return counter.counts
+
+
+def _module_bindings(module: cst.Module) -> Counter[str]:
+    total: Counter[str] = Counter()
+    for statement in module.body:
+        total.update(_STATEMENTS.get(statement, _count_statement))
+    return total
 
 
 def _scope_bindings(scope: cst.Module | cst.FunctionDef) -> Counter[str]:
     if isinstance(scope, cst.Module):
-        return _MODULES.get(scope, _count_bindings)
+        return _MODULES.get(scope, _module_bindings)
     return _FUNCTIONS.get(scope, _count_bindings)
 
 
@@ -282,11 +305,14 @@ class TokenizerBatch:
 
 def tokenizer_calls(ctx: RuleContext) -> dict[int, CallFact]:
     """`tokenizer(...)` calls on tracked tokenizers, by the id of their node."""
+    return ctx.shared(_tokenizer_calls)
+
+
+def _tokenizer_calls(ctx: RuleContext) -> dict[int, CallFact]:
     return {
         id(call.node): call
-        for call in ctx.facts.calls
-        if call.method == "__call__"
-        and isinstance(call.receiver, ObjRef)
+        for call in ctx.facts.calls_to("__call__")
+        if isinstance(call.receiver, ObjRef)
         and call.receiver.obj.kind is Kind.TOKENIZER
         and receiver_is_stable(ctx, call, call.receiver.obj)
     }
@@ -295,6 +321,10 @@ def tokenizer_calls(ctx: RuleContext) -> dict[int, CallFact]:
 def input_calls(ctx: RuleContext) -> dict[int, CallFact]:
     """Calls that build model inputs: a tokenizer or processor called, or its
     `apply_chat_template`, by the id of their node."""
+    return ctx.shared(_input_calls)
+
+
+def _input_calls(ctx: RuleContext) -> dict[int, CallFact]:
     return {
         id(call.node): call
         for call in ctx.facts.calls

@@ -97,9 +97,13 @@ def task_of(obj: ObjectFact) -> PipelineTask | None:
 
 def registered_tasks(ctx: RuleContext) -> set[str]:
     """Tasks the project adds with `PIPELINE_REGISTRY.register_pipeline(...)`."""
+    return ctx.shared(_registered_tasks)
+
+
+def _registered_tasks(ctx: RuleContext) -> set[str]:
     tasks = set(ctx.registrations.pipeline_tasks)
-    for call in ctx.facts.calls:
-        arg = call.arg(0, "task") if call.method == "register_pipeline" else None
+    for call in ctx.facts.calls_to("register_pipeline"):
+        arg = call.arg(0, "task")
         name = const_str(arg.value) if arg is not None else None
         if name:
             tasks.add(name)

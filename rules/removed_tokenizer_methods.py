@@ -486,9 +486,8 @@ class RemovedTokenizerMethods(Rule):
             return None  # dedenting would change a multi-line string
         inner = [
             c
-            for c in ctx.facts.calls
-            if c.method == "__call__"
-            and isinstance(c.receiver, ObjRef)
+            for c in ctx.facts.calls_to("__call__")
+            if isinstance(c.receiver, ObjRef)
             and c.receiver.obj is tok
             and span.start <= ctx.range(c.node).start
             and ctx.range(c.node).end <= span.end

@@ -19,6 +19,7 @@ import libcst as cst
 
 from hflint.analyzers.checkpoints import CheckpointFacts, read_json
 from hflint.analyzers.facts import CallFact, FunctionFact, Kind, ObjectFact
+from hflint.analyzers.node_cache import NodeCache
 from hflint.analyzers.values import Const, ObjRef, Value
 from hflint.rules.context import RuleContext
 
@@ -155,6 +156,10 @@ def root_model(model: ObjectFact) -> ObjectFact:
 
 def pairings(ctx: RuleContext) -> list[Pairing]:
     """Every tokenizer/model pair the code shows, in source order of the evidence."""
+    return ctx.shared(_pairings)
+
+
+def _pairings(ctx: RuleContext) -> list[Pairing]:
     found: list[Pairing] = []
     for obj in ctx.facts.objects:
         call = obj.call
@@ -279,11 +284,20 @@ def _scope_names(
 def iter_statements(body: Sequence[cst.BaseStatement | cst.BaseSmallStatement]) -> Iterator[Any]:
     """Every statement of a scope, nested blocks included, nested functions and classes not."""
     for stmt in body:
-        yield stmt
-        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-            continue
+        yield from _STATEMENTS.get(stmt, _flatten)
+
+
+# Statement -> it and the statements of its nested blocks, kept while the node is (rules ask
+# on every keystroke, and only the edited statements are new).
+_STATEMENTS: NodeCache[cst.CSTNode, tuple[Any, ...]] = NodeCache(8192)
+
+
+def _flatten(stmt: cst.CSTNode) -> tuple[Any, ...]:
+    found: list[Any] = [stmt]
+    if not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
         for block in _blocks(stmt):
-            yield from iter_statements(block)
+            found.extend(iter_statements(block))
+    return tuple(found)
 
 
 def _blocks(stmt: cst.CSTNode) -> Iterator[Sequence[cst.BaseStatement]]:

@@ -94,7 +94,7 @@ def compare(tok: Checkpoint, model: Checkpoint, fresh_model: bool) -> Mismatch |
 
 def _resized(ctx: RuleContext, model: ObjectFact) -> bool:
     """The code changes the model's vocabulary size itself."""
-    if any(c.method == "resize_token_embeddings" for c in ctx.facts.calls):
+    if ctx.facts.calls_to("resize_token_embeddings"):
         return True
     if "vocab_size" in ctx.facts.attr_writes:
         return True

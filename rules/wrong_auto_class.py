@@ -47,11 +47,15 @@ def class_name_node(obj: ObjectFact) -> cst.BaseExpression:
 
 def registered(ctx: RuleContext) -> tuple[set[str], set[str]]:
     """Auto classes and model types this module or its project registers."""
+    return ctx.shared(_registered)
+
+
+def _registered(ctx: RuleContext) -> tuple[set[str], set[str]]:
     project = ctx.registrations
     classes: set[str] = set(project.auto_classes)
     types: set[str] = set(project.model_types)
-    for call in ctx.facts.calls:
-        if call.method != "register" or not call.qualname:
+    for call in ctx.facts.calls_to("register"):
+        if not call.qualname:
             continue
         owner = call.qualname.rsplit(".", 2)[-2]
         classes.add(owner)
