@@ -173,6 +173,7 @@ class ModuleFacts:
     )  # every string literal, for cheap context hints
     mentions_transformers: bool = False
     _by_method: dict[str, list[CallFact]] | None = field(default=None, repr=False, compare=False)
+    _by_receiver: dict[int, list[CallFact]] | None = field(default=None, repr=False, compare=False)
 
     def calls_to(self, method: str) -> list[CallFact]:
         """Calls `<x>.<method>(...)`, in source order (indexed on first use, after collection)."""
@@ -189,15 +190,17 @@ class ModuleFacts:
 
     def method_calls(self, obj: ObjectFact, method: str | None = None) -> list[CallFact]:
         """Calls `<x>.<method>(...)` whose receiver is `obj` (or a wrapper of it)."""
-        out = []
-        for call in self.calls if method is None else self.calls_to(method):
-            if call.method is None:
-                continue
-            recv = call.receiver
-            target = getattr(recv, "obj", None)
-            while target is not None:
-                if target is obj:
-                    out.append(call)
-                    break
-                target = target.base
-        return out
+        if self._by_receiver is None:
+            index: dict[int, list[CallFact]] = {}
+            for call in self.calls:
+                if call.method is None:
+                    continue
+                target = getattr(call.receiver, "obj", None)
+                seen: set[int] = set()
+                while target is not None and id(target) not in seen:
+                    seen.add(id(target))
+                    index.setdefault(id(target), []).append(call)
+                    target = target.base
+            self._by_receiver = index
+        calls = self._by_receiver.get(id(obj), [])
+        return [c for c in calls if c.method == method] if method is not None else list(calls)

@@ -8,6 +8,7 @@ reused, and the oldest entries go once the cache is full.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -28,11 +29,13 @@ class NodeCache(Generic[N, V]):
     def get(self, node: N, compute: Callable[[N], V], variant: Hashable = None) -> V:
         """The value for `node` (and `variant`), computed once while the node lives here."""
         key = (id(node), variant)
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit is not None and hit[0] is node:
-                self._entries.move_to_end(key)
-                return hit[1]
+        entries = self._entries
+        hit = entries.get(key)  # reads need no lock: each dict operation is atomic
+        if hit is not None and hit[0] is node:
+            # another thread may just have dropped it: the value is still right
+            with contextlib.suppress(KeyError):
+                entries.move_to_end(key)
+            return hit[1]
         value = compute(node)
         with self._lock:
             self._entries[key] = (node, value)

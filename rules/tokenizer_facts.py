@@ -242,16 +242,24 @@ def _sources(
 
 def _derived_call(node: cst.BaseExpression, tok_calls: dict[int, CallFact]) -> CallFact | None:
     """The tokenizer call an expression is made from: `tok(x)`, `tok(x).to(d)`, `tok(x)["ids"]`."""
+    for call_id in _call_chain(node):
+        if call_id in tok_calls:
+            return tok_calls[call_id]
+    return None
+
+
+def _call_chain(node: cst.BaseExpression) -> list[int]:
+    """The calls an expression is made from, outermost first (`tok(x).to(d)`: `.to`, `tok`)."""
+    chain: list[int] = []
     for _ in range(20):
         if isinstance(node, cst.Call):
-            if id(node) in tok_calls:
-                return tok_calls[id(node)]
+            chain.append(id(node))
             node = node.func
         elif isinstance(node, (cst.Attribute, cst.Subscript)):
             node = node.value
         else:
-            return None
-    return None
+            break
+    return chain
 
 
 def _scope_names(
@@ -264,20 +272,33 @@ def _scope_names(
     key = id(function)
     if key in cache:
         return cache[key]
-    body = scope_body(ctx, function)
     names: dict[str, CallFact] = {}
-    for stmt in iter_statements(body):
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        for small in stmt.body:
-            if isinstance(small, cst.Assign) and len(small.targets) == 1:
-                target = small.targets[0].target
-                if isinstance(target, cst.Name):
-                    source = _derived_call(small.value, tok_calls)
-                    if source is not None:
-                        names[target.value] = source
+    for stmt in iter_statements(scope_body(ctx, function)):
+        for name, chain in _ASSIGNED_CALLS.get(stmt, _assigned_calls):
+            source = next((tok_calls[c] for c in chain if c in tok_calls), None)
+            if source is not None:
+                names[name] = source
     cache[key] = names
     return names
+
+
+def _assigned_calls(stmt: cst.CSTNode) -> tuple[tuple[str, list[int]], ...]:
+    """`name = <expression made from calls>` in a statement line: the name and the calls."""
+    if not isinstance(stmt, cst.SimpleStatementLine):
+        return ()
+    found = []
+    for small in stmt.body:
+        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            target = small.targets[0].target
+            if isinstance(target, cst.Name):
+                chain = _call_chain(small.value)
+                if chain:
+                    found.append((target.value, chain))
+    return tuple(found)
+
+
+# Statement -> its `name = call(...)...` assignments (the node ids stay valid while it is kept)
+_ASSIGNED_CALLS: NodeCache[cst.CSTNode, tuple[tuple[str, list[int]], ...]] = NodeCache(8192)
 
 
 # ---- statements --------------------------------------------------------------------------------
