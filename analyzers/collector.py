@@ -110,6 +110,9 @@ class Collector(cst.CSTVisitor):
         self.branch_stack: list[tuple[Scope, Scope | None]] = []
         self.call_facts: dict[int, CallFact] = {}
         self.current_statement: cst.CSTNode | None = None
+        # while a statement's effect is being logged (statement_memo.py): its non-dict writes
+        self.journal: list[tuple[str, Any, Any]] | None = None
+        self.used_helpers = False  # the statement asked other modules (crossmodule.py)
 
     # ---- scopes and bindings -------------------------------------------------------------
     @property
@@ -226,7 +229,7 @@ class Collector(cst.CSTVisitor):
                 self.facts.imports[local] = local
             self.scope.pop(local, None)
             if dotted.split(".")[0] == "transformers":
-                self.facts.mentions_transformers = True
+                self._mentions_transformers()
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if node.relative or node.module is None:
@@ -236,7 +239,7 @@ class Collector(cst.CSTVisitor):
             return
         top = module.split(".")[0]
         if top == "transformers":
-            self.facts.mentions_transformers = True
+            self._mentions_transformers()
         for alias in node.names:
             if not isinstance(alias.name, cst.Name):
                 continue
@@ -249,6 +252,11 @@ class Collector(cst.CSTVisitor):
             self.scope.pop(local, None)
             if top in ("transformers", "peft", "trl", "evaluate", "datasets"):
                 self.facts.import_facts.append(ImportFact(qual, module, name, alias, node))
+
+    def _mentions_transformers(self) -> None:
+        self.facts.mentions_transformers = True
+        if self.journal is not None:
+            self.journal.append(("mentions_transformers", None, None))
 
     # ---- definitions --------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -358,6 +366,8 @@ class Collector(cst.CSTVisitor):
                 self._bind_target(el.value, None)
         elif isinstance(target, cst.Attribute):
             self.facts.attr_writes.setdefault(target.attr.value, []).append(target)
+            if self.journal is not None:
+                self.journal.append(("attr_writes", target.attr.value, target))
             self._record_attr_write(target, value)
         elif isinstance(target, cst.Subscript):
             self._record_subscript_write(target)
@@ -413,6 +423,8 @@ class Collector(cst.CSTVisitor):
             return
         if isinstance(value, str) and len(value) < 200:
             self.facts.strings.add(value)
+            if self.journal is not None:
+                self.journal.append(("strings", value, None))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         recv = self.eval(node.value) if isinstance(node.value, cst.Name) else None
@@ -475,6 +487,7 @@ class Collector(cst.CSTVisitor):
             and call.qualname
             and _local_call(call.qualname)
         ):
+            self.used_helpers = True
             made = self.helpers.object_returned_by(call.qualname, call)
         if made is not None:
             self._link_saved(made)
@@ -776,6 +789,8 @@ class Collector(cst.CSTVisitor):
     def visit_Name(self, node: cst.Name) -> None:
         if node.value in self.facts.imports:
             self.facts.name_uses.setdefault(node.value, []).append(node)
+            if self.journal is not None:
+                self.journal.append(("name_uses", node.value, node))
         if self.functions:
             self.functions[-1].names_read.add(node.value)
 
@@ -810,10 +825,18 @@ def _local_call(qualname: str) -> bool:
     return "." in qualname and top not in _LIBRARIES and top != "<module>"
 
 
-def collect(module: cst.Module, helpers: HelperResolver | None = None) -> ModuleFacts:
+def collect(
+    module: cst.Module, helpers: HelperResolver | None = None, reuse: bool = False
+) -> ModuleFacts:
+    """The module's facts. With `reuse` (the editor), statements an edit did not touch replay
+    what they gave last time (statement_memo.py)."""
     collector = Collector(module)
     collector.helpers = helpers
     collector.call_values = {}
+    if reuse:
+        from hflint.analyzers.statement_memo import collect_reusing
+
+        return collect_reusing(collector, module)
     for index, statement in enumerate(module.body):
         replay(statement, collector, collector.facts.statement_of, index)
     return collector.facts

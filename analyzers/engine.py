@@ -128,7 +128,7 @@ def analyze_source(
     except (RecursionError, MemoryError):
         return Analysis([])
     helpers = HelperResolver(path, project_root(path)) if path is not None else None
-    facts = collect(module, helpers)
+    facts = collect(module, helpers, reuse=document_key is not None)
     resolver = resolver or CheckpointResolver(
         online=settings.online, hub_timeout=settings.hub_timeout
     )

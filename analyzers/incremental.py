@@ -130,6 +130,7 @@ def _splice(previous: ParsedModule, text: str) -> ParsedModule | None:
     local = _statement_starts(fragment_text, fragment_body, start)
     if local is None:
         return None
+    _keep_unchanged(previous, text, first, last, fragment_body, [*local, stop + delta])
     new_body = [*body[:first], *fragment_body, *body[last + 1 :]]
     starts = (
         *previous.starts[:first],
@@ -140,6 +141,35 @@ def _splice(previous: ParsedModule, text: str) -> ParsedModule | None:
     if last == len(body) - 1:
         changes["has_trailing_newline"] = fragment.has_trailing_newline
     return ParsedModule(text, module.with_changes(**changes), starts, previous.end + delta)
+
+
+def _keep_unchanged(
+    previous: ParsedModule,
+    text: str,
+    first: int,
+    last: int,
+    fragment_body: list[cst.SimpleStatementLine | cst.BaseCompoundStatement],
+    bounds: list[int],
+) -> None:
+    """Put back the old node of each statement parsed again only as context (the ones around
+    the edit whose text is the same): what was computed for that node stays valid."""
+    old_count, new_count = last - first + 1, len(fragment_body)
+
+    def same(old_index: int, new_index: int) -> bool:
+        old_start, old_stop = previous.span(old_index)
+        return (
+            old_stop - old_start == bounds[new_index + 1] - bounds[new_index]
+            and previous.text[old_start:old_stop] == text[bounds[new_index] : bounds[new_index + 1]]
+        )
+
+    head = 0
+    while head < min(old_count, new_count) and same(first + head, head):
+        fragment_body[head] = previous.module.body[first + head]
+        head += 1
+    tail = 0
+    while tail < min(old_count, new_count) - head and same(last - tail, new_count - 1 - tail):
+        fragment_body[new_count - 1 - tail] = previous.module.body[last - tail]
+        tail += 1
 
 
 class _Reindent(cst.CSTTransformer):

@@ -147,7 +147,7 @@ def _make_walker(visitor_type: type) -> _Walker:
 _Event = tuple[Callable[..., Any], cst.CSTNode, int]
 
 
-class _Recording:
+class Recording:
     __slots__ = ("events", "ids")
 
     def __init__(self, events: list[_Event], ids: list[int]) -> None:
@@ -155,7 +155,7 @@ class _Recording:
         self.ids = ids  # every node walked, for `owners`
 
 
-_RECORDINGS: NodeCache[cst.CSTNode, _Recording] = NodeCache(8192)
+_RECORDINGS: NodeCache[cst.CSTNode, Recording] = NodeCache(8192)
 
 
 def replay(
@@ -165,22 +165,26 @@ def replay(
     touch): the hooks it reaches, and the nodes it passes, are recorded the first time and
     replayed afterwards, so nodes no hook looks at cost nothing on the next keystroke.
     `owners` gets every node under `node`, including any a visit hook skipped."""
-    visitor_type = type(visitor)
-    recording = _RECORDINGS.get(
-        node,
-        lambda n: _record(n, visitor_type),
-        f"{visitor_type.__module__}.{visitor_type.__qualname__}",
-    )
+    recorded = recording(node, type(visitor))
     if owners is not None:
-        owners.update(zip(recording.ids, repeat(owner)))
-    events = recording.events
+        owners.update(zip(recorded.ids, repeat(owner)))
+    events = recorded.events
     index, count = 0, len(events)
     while index < count:
         hook, item, skip = events[index]
         index = skip if hook(visitor, item) is False else index + 1
 
 
-def _record(root: cst.CSTNode, visitor_type: type) -> _Recording:
+def recording(node: cst.CSTNode, visitor_type: type) -> Recording:
+    """The hooks a walk of `node` reaches with this visitor class, and the nodes it passes."""
+    return _RECORDINGS.get(
+        node,
+        lambda n: _record(n, visitor_type),
+        f"{visitor_type.__module__}.{visitor_type.__qualname__}",
+    )
+
+
+def _record(root: cst.CSTNode, visitor_type: type) -> Recording:
     events: list[_Event] = []
     ids: list[int] = []
     after_body = getattr(visitor_type, "leave_If_body", None)
@@ -214,4 +218,4 @@ def _record(root: cst.CSTNode, visitor_type: type) -> _Recording:
             events.append((leave, node, len(events) + 1))
 
     go(root)
-    return _Recording(events, ids)
+    return Recording(events, ids)

@@ -1,0 +1,152 @@
+"""Reused statement effects give exactly the facts a fresh collection gives, edit after edit."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import enum
+import random
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+import pytest
+
+from hflint.analyzers import incremental, statement_memo
+from hflint.analyzers.collector import collect
+from hflint.analyzers.facts import ModuleFacts
+from hflint.analyzers.values import ClassRef, Const
+
+CORPUS = Path(__file__).parent / "corpus"
+FILES = sorted(p for p in CORPUS.rglob("*.py"))
+
+
+def dump(facts: ModuleFacts) -> Any:
+    """Facts as plain data: syntax nodes by identity, constants by value, fact objects by
+    structure (shared ones as references to their first appearance), so two collections
+    compare."""
+    seen: dict[int, int] = {}
+
+    def go(value: Any) -> Any:
+        if isinstance(value, cst.CSTNode):
+            return ("node", id(value))
+        if isinstance(value, (str, int, float, bool, type(None), enum.Enum)):
+            return value
+        if isinstance(value, (list, tuple)):
+            return [go(v) for v in value]
+        if isinstance(value, (set, frozenset)):
+            return sorted(repr(go(v)) for v in value)
+        if isinstance(value, dict):
+            return [(go(k), go(v)) for k, v in value.items()]
+        if isinstance(value, (Const, ClassRef)):
+            return (type(value).__name__, [go(v) for v in dataclasses.astuple(value)])
+        if dataclasses.is_dataclass(value):
+            if id(value) in seen:
+                return ("ref", seen[id(value)])
+            seen[id(value)] = len(seen)
+            return (
+                type(value).__name__,
+                [(f.name, go(getattr(value, f.name))) for f in dataclasses.fields(value)],
+            )
+        return ("other", repr(value))
+
+    return [
+        (f.name, go(getattr(facts, f.name)))
+        for f in dataclasses.fields(facts)
+        if not f.name.startswith("_")
+    ]
+
+
+def _edits(text: str, rng: random.Random) -> list[str]:
+    """A typing session: lines changed, removed, duplicated, names renamed, a line broken
+    (that version does not parse, and the next edit starts from the one before it)."""
+    versions = []
+    lines = text.splitlines()
+    for _ in range(30):
+        row = rng.randrange(len(lines))
+        edited = list(lines)
+        action = rng.choice(["space", "delete", "duplicate", "rename", "break", "restore"])
+        if action == "space":
+            edited[row] += " "
+        elif action == "delete" and len(edited) > 3:
+            del edited[row]
+        elif action == "duplicate":
+            edited.insert(row, edited[row])
+        elif action == "rename":
+            for old, new in (("model", "mdl"), ("tokenizer", "tok"), ("mdl", "model")):
+                if old in edited[row]:
+                    edited[row] = edited[row].replace(old, new)
+                    break
+        elif action == "break":
+            edited[row] = edited[row][: len(edited[row]) // 2]
+        else:
+            edited = text.splitlines()
+        version = "\n".join(edited) + "\n"
+        versions.append(version)
+        try:
+            ast.parse(version)
+        except SyntaxError:
+            continue
+        lines = edited
+    return versions
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_reused_facts_equal_fresh_facts(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    rng = random.Random(path.name)
+    key = f"memo-test:{path}"
+    compared = reused = 0
+    for version in [text, *_edits(text, rng)]:
+        try:
+            module = incremental.parse(version, key)
+        except cst.ParserSyntaxError:
+            continue
+        kept = collect(module, reuse=True)
+        reused += statement_memo.last.reused
+        fresh = collect(module)
+        assert dump(kept) == dump(fresh)
+        assert kept.statement_of == fresh.statement_of
+        compared += 1
+    incremental.forget(key)
+    assert compared > 5
+    assert reused > compared  # most statements were replayed, not collected
+
+
+def test_only_the_edited_statement_and_its_readers_are_collected_again() -> None:
+    key = "memo-test:counts"
+    lines = [
+        "from transformers import AutoModel, AutoTokenizer",
+        'tok = AutoTokenizer.from_pretrained("gpt2")',
+        'model = AutoModel.from_pretrained("gpt2")',
+        *[f"x{i} = {i}" for i in range(20)],
+        'print(tok("hi"))',
+    ]
+    collect(incremental.parse("\n".join(lines) + "\n", key), reuse=True)
+    assert statement_memo.last.collected == len(lines)
+    lines[10] = "x7 = 70"
+    collect(incremental.parse("\n".join(lines) + "\n", key), reuse=True)
+    assert statement_memo.last.collected == 1
+    lines[1] = 'tok = AutoTokenizer.from_pretrained("gpt2-medium")'
+    collect(incremental.parse("\n".join(lines) + "\n", key), reuse=True)
+    assert statement_memo.last.collected == 2  # the tokenizer line and the line that uses it
+    incremental.forget(key)
+
+
+def test_an_edit_upstream_reaches_the_statements_that_read_it() -> None:
+    key = "memo-test:upstream"
+    before = (
+        "from transformers import AutoModel, AutoModelForCausalLM\n"
+        'model = AutoModel.from_pretrained("gpt2")\n'
+        "x = 1\n"
+        "model.generate()\n"
+    )
+    after = before.replace("AutoModel.from", "AutoModelForCausalLM.from")
+    first = collect(incremental.parse(before, key), reuse=True)
+    second = collect(incremental.parse(after, key), reuse=True)
+    incremental.forget(key)
+    assert first.calls[-1].receiver.obj.class_name == "AutoModel"  # type: ignore[union-attr]
+    generate = second.calls[-1]
+    assert generate.method == "generate"
+    assert generate.receiver.obj.class_name == "AutoModelForCausalLM"  # type: ignore[union-attr]
+    assert generate.receiver.obj is second.objects[0]  # type: ignore[union-attr]
