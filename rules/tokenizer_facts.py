@@ -273,7 +273,7 @@ def _scope_names(
     if key in cache:
         return cache[key]
     names: dict[str, CallFact] = {}
-    for stmt in iter_statements(scope_body(ctx, function)):
+    for stmt in scope_body(ctx, function):
         for name, chain in _ASSIGNED_CALLS.get(stmt, _assigned_calls):
             source = next((tok_calls[c] for c in chain if c in tok_calls), None)
             if source is not None:
@@ -282,18 +282,20 @@ def _scope_names(
     return names
 
 
-def _assigned_calls(stmt: cst.CSTNode) -> tuple[tuple[str, list[int]], ...]:
-    """`name = <expression made from calls>` in a statement line: the name and the calls."""
-    if not isinstance(stmt, cst.SimpleStatementLine):
-        return ()
+def _assigned_calls(top: cst.CSTNode) -> tuple[tuple[str, list[int]], ...]:
+    """`name = <expression made from calls>` in a statement and its nested blocks (not nested
+    functions): each name and the calls."""
     found = []
-    for small in stmt.body:
-        if isinstance(small, cst.Assign) and len(small.targets) == 1:
-            target = small.targets[0].target
-            if isinstance(target, cst.Name):
-                chain = _call_chain(small.value)
-                if chain:
-                    found.append((target.value, chain))
+    for stmt in _STATEMENTS.get(top, _flatten):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                target = small.targets[0].target
+                if isinstance(target, cst.Name):
+                    chain = _call_chain(small.value)
+                    if chain:
+                        found.append((target.value, chain))
     return tuple(found)
 
 
