@@ -53,6 +53,7 @@ class _Effect:
     appended: tuple[tuple[str, list[Any]], ...]  # facts list -> items the statement appended
     log: tuple[Entry, ...]  # writes to the module's dicts, name uses, strings, flags
     last_line: cst.CSTNode | None  # the collector's current statement line afterwards
+    ids: list[int]  # every node of the statement (for statement_of)
 
 
 class _Memo:
@@ -97,18 +98,15 @@ def collect_reusing(collector: Collector, module: cst.Module) -> ModuleFacts:
     counts = Counts()
     for index, statement in enumerate(module.body):
         memo = _MEMOS.get(statement, _new_memo)
-        signature = _signature(collector, memo.names)
-        if not isinstance(statement, cst.SimpleStatementLine):
-            # attribute uses before its first line refer to the line before the statement
-            signature.append(collector.current_statement)
         kept = memo.kept
-        if kept is not None and _same_signature(kept[0], signature):
+        if kept is not None and _still_holds(collector, memo.names, kept[0], statement):
             _apply(kept[1], facts, dicts)
             collector.current_statement = kept[1].last_line
+            owners.update(zip(kept[1].ids, repeat(index)))
             counts.reused += 1
-            owners.update(zip(recording(statement, type(collector)).ids, repeat(index)))
             continue
         counts.collected += 1
+        signature = _signature(collector, memo.names, statement)
         effect = _collect_one(collector, statement, index, dicts)
         memo.kept = (signature, effect) if effect is not None else None
     for journal in dicts.values():
@@ -133,43 +131,89 @@ class _Names:
         self.names.add(node.value)
 
 
-def _signature(collector: Collector, names: tuple[str, ...]) -> list[Any]:
+def _signature(collector: Collector, names: tuple[str, ...], statement: cst.CSTNode) -> list[Any]:
     """What the state holds for the names a statement mentions, plus the state it reads
-    whole: classes (a base class may be reached through a binding) and saved folders."""
+    whole: the classes, when it can reach one (their bases are looked up by name), and the
+    saved folders."""
     facts = collector.facts
     scope, imports = collector.module_scope, facts.imports
     functions, classes, defaults = facts.functions, facts.classes, facts.cli_defaults
-    found: list[Any] = [tuple(classes.values()), tuple(facts.saved_paths)]
+    whole = tuple(classes.values()) if _reads_classes(collector, names) else None
+    found: list[Any] = [whole, tuple(facts.saved_paths)]
     for name in names:
         found.append(scope.get(name, _MISSING))
         found.append(imports.get(name, _MISSING))
         found.append(functions.get(name, _MISSING))
         found.append(classes.get(name, _MISSING))
         found.append(defaults.get(name, _MISSING))
+    if not isinstance(statement, cst.SimpleStatementLine):
+        # attribute uses before its first line refer to the line before the statement
+        found.append(collector.current_statement)
     return found
 
 
-def _same_signature(old: list[Any], new: list[Any]) -> bool:
-    if len(old) != len(new):
+def _still_holds(
+    collector: Collector, names: tuple[str, ...], old: list[Any], statement: cst.CSTNode
+) -> bool:
+    """`_signature(...)` would equal `old` (compared without building it: most statements
+    of a keystroke are reused, and this runs for each)."""
+    facts = collector.facts
+    scope, imports = collector.module_scope, facts.imports
+    functions, classes, defaults = facts.functions, facts.classes, facts.cli_defaults
+    if old[0] is not None and not _same_items(old[0], classes.values()):
         return False
-    for a, b in zip(old, new, strict=True):
-        if a is b:
-            continue
-        kind = type(a)
-        if kind is not type(b):
+    if not _same_items(old[1], facts.saved_paths):
+        return False
+    at = 2
+    for name in names:
+        for value in (
+            scope.get(name, _MISSING),
+            imports.get(name, _MISSING),
+            functions.get(name, _MISSING),
+            classes.get(name, _MISSING),
+            defaults.get(name, _MISSING),
+        ):
+            kept = old[at]
+            if kept is not value and not _same(kept, value):
+                return False
+            at += 1
+    if not isinstance(statement, cst.SimpleStatementLine):
+        if old[at] is not collector.current_statement:
             return False
-        if kind is ObjRef:
-            if a.obj is not b.obj:
-                return False
-        elif kind is tuple:
-            if len(a) != len(b) or any(x is not y for x, y in zip(a, b, strict=True)):
-                return False
-        elif kind is Const or kind is ClassRef or kind is str:
-            if a != b:
-                return False
-        else:
-            return False
-    return True
+        at += 1
+    return at == len(old)
+
+
+def _reads_classes(collector: Collector, names: tuple[str, ...]) -> bool:
+    """Whether the statement can reach the module's classes: it names one, or a name bound
+    to one (a class's bases are then looked up by their own names). Whether it does follows
+    from what its names hold, which the signature compares anyway."""
+    classes, scope = collector.facts.classes, collector.module_scope
+    for name in names:
+        if name in classes:
+            return True
+        value = scope.get(name)
+        if type(value) is ClassRef and value.qualname.startswith("<module>."):
+            return True
+    return False
+
+
+def _same_items(kept: tuple[Any, ...], now: Any) -> bool:
+    if len(kept) != len(now):
+        return False
+    return all(a is b for a, b in zip(kept, now, strict=True))
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal for replaying: the same object, or equal constants and class references."""
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is ObjRef:
+        return bool(a.obj is b.obj)
+    if kind is Const or kind is ClassRef or kind is str:
+        return bool(a == b)
+    return False
 
 
 def _collect_one(
@@ -201,7 +245,8 @@ def _collect_one(
         for name, length in zip(_LISTS, lengths, strict=True)
         if len(getattr(facts, name)) > length
     )
-    return _Effect(appended, tuple(log), collector.current_statement)
+    ids = recording(statement, type(collector)).ids
+    return _Effect(appended, tuple(log), collector.current_statement, ids)
 
 
 def _scope_changes(before: dict[str, Any], after: dict[str, Any]) -> list[Entry]:

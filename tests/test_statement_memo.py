@@ -150,3 +150,27 @@ def test_an_edit_upstream_reaches_the_statements_that_read_it() -> None:
     assert generate.method == "generate"
     assert generate.receiver.obj.class_name == "AutoModelForCausalLM"  # type: ignore[union-attr]
     assert generate.receiver.obj is second.objects[0]  # type: ignore[union-attr]
+
+
+def test_a_class_edited_upstream_reaches_a_use_through_an_alias() -> None:
+    key = "memo-test:classes"
+    before = (
+        "from transformers import Trainer\n"
+        "def helper():\n"  # the first indented block: the parse stays incremental below it
+        "    pass\n"
+        "x = 1\n"
+        "class Base(Trainer):\n"
+        "    pass\n"
+        "class Mine(Base):\n"
+        "    pass\n"
+        "Alias = Mine\n"
+        "trainer = Alias(model=None)\n"
+    )
+    after = before.replace("class Base(Trainer):", "class Base(object):")
+    first = collect(incremental.parse(before, key), reuse=True)
+    second = collect(incremental.parse(after, key), reuse=True)
+    incremental.forget(key)
+    assert [o.kind.name for o in first.objects] == ["TRAINER"]
+    assert second.objects == []  # no longer a transformers Trainer, though `Alias` is unchanged
+    # Base, then Mine, Alias and trainer, which read it; the import, helper and x are reused
+    assert statement_memo.last.collected == 4
