@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -38,13 +40,84 @@ _NOQA_CODES = re.compile(
 def to_diagnostics(
     findings: list[Finding], snapshot: Snapshot
 ) -> dict[str, list[types.Diagnostic]]:
-    """Diagnostics per document (every cell of a notebook gets a list, maybe empty)."""
+    """Diagnostics per document (every cell of a notebook gets a list, maybe empty).
+
+    A text document's findings are mostly the same from one keystroke to the next: one whose
+    lines read the same as last time gets last time's diagnostic (and its JSON) back."""
     out: dict[str, list[types.Diagnostic]] = {uri: [] for uri in snapshot.uris}
     string_lines = _lines_inside_strings(snapshot.text) if findings else frozenset()
+    if snapshot.notebook is not None:
+        for finding in findings:
+            uri, diagnostic = to_diagnostic(finding, snapshot, string_lines)
+            out.setdefault(uri, []).append(diagnostic)
+        return out
+    index = snapshot.indexes[snapshot.uri]
+    before = _KEPT.get(snapshot.uri, {})
+    kept: dict[tuple[Any, ...], _Converted] = {}
     for finding in findings:
-        uri, diagnostic = to_diagnostic(finding, snapshot, string_lines)
-        out.setdefault(uri, []).append(diagnostic)
+        key = _key(finding, index, string_lines, snapshot.encoding)
+        converted = kept.get(key) or before.get(key)
+        if converted is None:
+            uri, diagnostic = to_diagnostic(finding, snapshot, string_lines)
+            converted = _Converted(uri, diagnostic, _converter().unstructure(diagnostic))
+        kept[key] = converted
+        out[converted.uri].append(converted.diagnostic)
+    with _LOCK:
+        _KEPT[snapshot.uri] = kept
+        _JSON[snapshot.uri] = {id(c.diagnostic): c for c in kept.values()}
     return out
+
+
+@dataclass(frozen=True)
+class _Converted:
+    uri: str
+    diagnostic: types.Diagnostic
+    json: dict[str, Any]  # as the client receives it
+
+
+_LOCK = threading.Lock()
+# document -> its latest conversions, by what they depend on / by id of the diagnostic
+_KEPT: dict[str, dict[tuple[Any, ...], _Converted]] = {}
+_JSON: dict[str, dict[int, _Converted]] = {}
+
+
+def _key(
+    finding: Finding, index: LineIndex, string_lines: frozenset[int], encoding: str
+) -> tuple[Any, ...]:
+    """What a finding's diagnostic depends on: the finding, and the text of every line its
+    ranges touch (UTF-16 columns, where a noqa comment goes)."""
+    ranges = [finding.range, *(r.range for r in finding.related)]
+    if finding.fix is not None:
+        ranges.extend(edit.range for edit in finding.fix.edits)
+    lines = sorted({line for r in ranges for line in (r.start.line, r.end.line)})
+    return (
+        finding,
+        encoding,
+        tuple(
+            (line, index.line(line - 1), line in string_lines, line <= index.line_count)
+            for line in lines
+        ),
+    )
+
+
+def diagnostics_json(uri: str, diagnostics: list[types.Diagnostic]) -> list[dict[str, Any]]:
+    """The diagnostics as sent to the client, converted once per finding and kept."""
+    with _LOCK:
+        known = _JSON.get(uri, {})
+    out = []
+    for diagnostic in diagnostics:
+        converted = known.get(id(diagnostic))
+        if converted is not None and converted.diagnostic is diagnostic:
+            out.append(converted.json)
+        else:
+            out.append(_converter().unstructure(diagnostic))
+    return out
+
+
+def forget_conversions(uri: str) -> None:
+    with _LOCK:
+        _KEPT.pop(uri, None)
+        _JSON.pop(uri, None)
 
 
 def to_diagnostic(

@@ -43,6 +43,10 @@ class HflintProtocol(LanguageServerProtocol):
                 return
         super()._send_response(msg_id, result, error)
 
+    def notify_json(self, method: str, params: dict[str, Any]) -> None:
+        """A notification whose params are JSON already (no second conversion)."""
+        self._send_data({"jsonrpc": "2.0", "method": method, "params": params})
+
     def _handle_cancel_notification(self, msg_id: int | str) -> None:
         listener = self.on_cancel.pop(msg_id, None)
         if listener is not None:

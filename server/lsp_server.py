@@ -35,7 +35,7 @@ from hflint.server.lsp_actions import (
     validate_actions,
 )
 from hflint.server.lsp_checker import Checker, Failure, Report, forget_checkpoints
-from hflint.server.lsp_convert import fingerprint, result_id
+from hflint.server.lsp_convert import diagnostics_json, fingerprint, forget_conversions, result_id
 from hflint.server.lsp_documents import Documents, Snapshot, uri_to_path
 from hflint.server.lsp_language import TRIGGER_CHARACTERS, completions, hover
 from hflint.server.lsp_loads import LoadSite, load_sites
@@ -198,6 +198,7 @@ class HflintServer(LanguageServer):
         for uri in uris:
             self.checker.forget(uri)
             self.marks.forget(uri)
+            forget_conversions(uri)
             self._loads.pop(uri, None)
             if clear:
                 self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
@@ -215,10 +216,14 @@ class HflintServer(LanguageServer):
         snapshot = report.snapshot
         for uri, diagnostics in report.diagnostics.items():
             extra = self.marks.diagnostics(uri, snapshot.indexes[uri])
-            self.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(
-                    uri, [*diagnostics, *extra], version=snapshot.doc_version_of(uri)
-                )
+            # Sent as JSON converted once per finding (lsp_convert.py), not re-serialised whole.
+            self.protocol.notify_json(
+                types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+                {
+                    "uri": uri,
+                    "diagnostics": diagnostics_json(uri, [*diagnostics, *extra]),
+                    "version": snapshot.doc_version_of(uri),
+                },
             )
 
     def _failed(self, failure: Failure) -> None:
