@@ -29,6 +29,7 @@ from hflint.analyzers.findings import (
 )
 from hflint.analyzers.knowledge import Knowledge
 from hflint.analyzers.lookups import Lookup, facts_digest
+from hflint.analyzers.node_cache import NodeCache
 from hflint.analyzers.positions import Positions
 from hflint.analyzers.registrations import Registrations, project_registrations
 from hflint.analyzers.settings import Settings
@@ -65,6 +66,9 @@ class Checkpoint:
 
 
 T = TypeVar("T")
+# Node -> its source code: generating it is slow, and the nodes of untouched statements (and
+# most findings) are the same from one keystroke to the next.
+_CODE: NodeCache[cst.CSTNode, str] = NodeCache(4096)
 
 
 class RuleContext:
@@ -148,7 +152,10 @@ class RuleContext:
         return found
 
     def code(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node)
+        module = self.module
+        return _CODE.get(
+            node, module.code_for_node, (module.default_indent, module.default_newline)
+        )
 
     # ---- findings -----------------------------------------------------------------------
     def report(
