@@ -30,7 +30,7 @@ from hflint.analyzers.walk import recording, replay, walk
 
 if TYPE_CHECKING:
     from hflint.analyzers.collector import Collector
-    from hflint.analyzers.facts import ModuleFacts
+    from hflint.analyzers.facts import FunctionFact, ModuleFacts
 
 # The facts lists a statement appends to.
 _LISTS = (
@@ -143,7 +143,7 @@ def _signature(collector: Collector, names: tuple[str, ...], statement: cst.CSTN
     for name in names:
         found.append(scope.get(name, _MISSING))
         found.append(imports.get(name, _MISSING))
-        found.append(functions.get(name, _MISSING))
+        found.append(_returns(functions.get(name)))
         found.append(classes.get(name, _MISSING))
         found.append(defaults.get(name, _MISSING))
     if not isinstance(statement, cst.SimpleStatementLine):
@@ -169,7 +169,7 @@ def _still_holds(
         for value in (
             scope.get(name, _MISSING),
             imports.get(name, _MISSING),
-            functions.get(name, _MISSING),
+            _returns(functions.get(name)),
             classes.get(name, _MISSING),
             defaults.get(name, _MISSING),
         ):
@@ -182,6 +182,19 @@ def _still_holds(
             return False
         at += 1
     return at == len(old)
+
+
+def _returns(function: FunctionFact | None) -> Any:
+    """What a statement can learn of a module function: that it exists, and what it returns
+    (a call of it evaluates to that). An edit inside a function that leaves its return values
+    alone does not reach the statements that call it."""
+    return _MISSING if function is None else _Returns(function.returns)
+
+
+class _Returns(tuple[Any, ...]):
+    """A function's return values, compared like the rest of a signature."""
+
+    __slots__ = ()
 
 
 def _reads_classes(collector: Collector, names: tuple[str, ...]) -> bool:
@@ -213,6 +226,8 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a.obj is b.obj)
     if kind is Const or kind is ClassRef or kind is str:
         return bool(a == b)
+    if kind is _Returns:
+        return len(a) == len(b) and all(x is y or _same(x, y) for x, y in zip(a, b, strict=True))
     return False
 
 

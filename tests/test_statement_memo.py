@@ -174,3 +174,32 @@ def test_a_class_edited_upstream_reaches_a_use_through_an_alias() -> None:
     assert second.objects == []  # no longer a transformers Trainer, though `Alias` is unchanged
     # Base, then Mine, Alias and trainer, which read it; the import, helper and x are reused
     assert statement_memo.last.collected == 4
+
+
+def test_an_edit_inside_a_function_reaches_its_callers_only_through_what_it_returns() -> None:
+    key = "memo-test:functions"
+    lines = [
+        "from transformers import AutoModel, AutoModelForCausalLM",
+        "def helper():",  # the first indented block: the parse stays incremental below it
+        "    pass",
+        "x = 0",
+        "def prep(batch):",
+        "    n = 1",
+        "    return batch",
+        "y = 0",
+        "def load():",
+        '    return AutoModel.from_pretrained("gpt2")',
+        "data = prep(1)",
+        "model = load()",
+        "model.generate()",
+    ]
+    collect(incremental.parse("\n".join(lines) + "\n", key), reuse=True)
+    lines[5] = "    n = 2"  # prep returns what it did: `data = prep(1)` is reused
+    collect(incremental.parse("\n".join(lines) + "\n", key), reuse=True)
+    assert statement_memo.last.collected == 1
+    lines[9] = '    return AutoModelForCausalLM.from_pretrained("gpt2")'
+    facts = collect(incremental.parse("\n".join(lines) + "\n", key), reuse=True)
+    incremental.forget(key)
+    assert statement_memo.last.collected == 3  # load, then model = load(), then its use
+    generate = facts.calls[-1]
+    assert generate.receiver.obj.class_name == "AutoModelForCausalLM"  # type: ignore[union-attr]
