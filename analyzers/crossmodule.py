@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +23,22 @@ from hflint.analyzers.values import ObjRef, Value
 
 _JEDI_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="hflint-jedi")
 _LOCK = threading.Lock()
+RECHECK_S = 5.0  # a module or function not found is looked for again after this long
+_RESOLVERS: OrderedDict[tuple[Path, Path], HelperResolver] = OrderedDict()
+
+
+def helpers_for(file_path: Path, project_root: Path) -> HelperResolver:
+    """The resolver of one file, kept across checks (the editor checks on every keystroke):
+    what it found, the helper modules' facts and jedi's pending answers stay with it."""
+    key = (file_path, project_root)
+    with _LOCK:
+        found = _RESOLVERS.get(key)
+        if found is None:
+            found = _RESOLVERS[key] = HelperResolver(file_path, project_root)
+            while len(_RESOLVERS) > 64:
+                _RESOLVERS.popitem(last=False)
+        _RESOLVERS.move_to_end(key)
+    return found
 
 
 @dataclass
@@ -32,8 +50,8 @@ class HelperResolver:
     jedi_budget: float = 0.25  # seconds a diagnostic may wait for jedi
     use_jedi: bool = True
     _facts: dict[tuple[Path, float], ModuleFacts | None] = field(default_factory=dict)
-    _located: dict[str, Path | None] = field(default_factory=dict)
-    _jedi: dict[str, concurrent.futures.Future[tuple[Path, str] | None]] = field(
+    _located: dict[str, tuple[Path | None, float]] = field(default_factory=dict)
+    _jedi: dict[str, tuple[concurrent.futures.Future[tuple[Path, str] | None], float]] = field(
         default_factory=dict
     )
 
@@ -90,9 +108,15 @@ class HelperResolver:
         return list(dict.fromkeys(r for r in roots if r.is_dir()))
 
     def _locate(self, module: str) -> Path | None:
-        if module not in self._located:
-            self._located[module] = self._search(module)
-        return self._located[module]
+        known = self._located.get(module)
+        now = time.monotonic()
+        if known is not None:
+            path, when = known
+            if (path is not None and path.is_file()) or (path is None and now - when < RECHECK_S):
+                return path
+        path = self._search(module)
+        self._located[module] = (path, now)
+        return path
 
     def _search(self, module: str) -> Path | None:
         parts = module.split(".")
@@ -115,6 +139,8 @@ class HelperResolver:
         except OSError:
             return None
         if key not in self._facts:
+            for older in [k for k in self._facts if k[0] == key[0]]:
+                del self._facts[older]  # an earlier version of the same file
             try:
                 self._facts[key] = collect(cst.parse_module(path.read_text(encoding="utf-8")))
             except (OSError, UnicodeDecodeError, cst.ParserSyntaxError, RecursionError):
@@ -127,17 +153,24 @@ class HelperResolver:
     # ---- jedi ---------------------------------------------------------------------------
     def _jedi_goto(self, module: str, func: str) -> tuple[Path, str] | None:
         key = f"{self.project_root}:{module}.{func}"
+        now = time.monotonic()
         with _LOCK:
-            future = self._jedi.get(key)
-            if future is None:
+            known = self._jedi.get(key)
+            if known is None or (_answered_nothing(known[0]) and now - known[1] >= RECHECK_S):
                 future = _JEDI_POOL.submit(_goto, self.project_root, self.file_path, module, func)
-                self._jedi[key] = future
+                self._jedi[key] = (future, now)
+            else:
+                future = known[0]
         try:
             return future.result(timeout=self.jedi_budget)
         except concurrent.futures.TimeoutError:
             return None  # too slow for this check; the answer is kept for the next one
         except Exception:
             return None
+
+
+def _answered_nothing(future: concurrent.futures.Future[tuple[Path, str] | None]) -> bool:
+    return future.done() and (future.exception() is not None or future.result() is None)
 
 
 def _goto(root: Path, file_path: Path, module: str, func: str) -> tuple[Path, str] | None:

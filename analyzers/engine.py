@@ -14,7 +14,7 @@ import libcst as cst
 from hflint.analyzers import incremental
 from hflint.analyzers.checkpoints import CheckpointResolver
 from hflint.analyzers.collector import collect
-from hflint.analyzers.crossmodule import HelperResolver
+from hflint.analyzers.crossmodule import helpers_for
 from hflint.analyzers.findings import Finding, Position, Range, Severity
 from hflint.analyzers.knowledge import Knowledge, load_knowledge
 from hflint.analyzers.lookups import Lookup
@@ -127,7 +127,7 @@ def analyze_source(
         return Analysis([])
     except (RecursionError, MemoryError):
         return Analysis([])
-    helpers = HelperResolver(path, project_root(path)) if path is not None else None
+    helpers = helpers_for(path, project_root(path)) if path is not None else None
     facts = collect(module, helpers, reuse=document_key is not None)
     resolver = resolver or CheckpointResolver(
         online=settings.online, hub_timeout=settings.hub_timeout

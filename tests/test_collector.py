@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import time
 from pathlib import Path
 
 import libcst as cst
@@ -376,3 +377,42 @@ def test_registrations_quoted_in_strings_do_not_count() -> None:
     assert scan_text(quoted) == (set(), set())
     real = 'import transformers as T\nT.AutoConfig.register("x-type", XConfig)\n'
     assert scan_text(real) == ({"AutoConfig"}, {"x-type"})
+
+
+def test_a_helper_module_written_later_is_found_and_edits_to_it_are_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hflint.analyzers import crossmodule
+
+    monkeypatch.setattr(crossmodule, "RECHECK_S", 0.0)
+    main = _write(tmp_path, "train.py", "import utils\nmodel = utils.load_model()\n")
+
+    def models() -> list[str]:
+        # one resolver for the file, kept from check to check as the editor's engine does
+        helpers = crossmodule.helpers_for(main, tmp_path)
+        facts = collect(cst.parse_module(main.read_text()), helpers)
+        return [o.class_name for o in facts.objects_of(Kind.MODEL)]
+
+    assert models() == []  # utils.py does not exist yet
+    assert crossmodule.helpers_for(main, tmp_path) is crossmodule.helpers_for(main, tmp_path)
+    _write(
+        tmp_path,
+        "utils.py",
+        """
+        from transformers import AutoModelForCausalLM
+        def load_model():
+            return AutoModelForCausalLM.from_pretrained("gpt2")
+        """,
+    )
+    assert models() == ["AutoModelForCausalLM"]
+    time.sleep(0.01)  # a new modification time
+    _write(
+        tmp_path,
+        "utils.py",
+        """
+        from transformers import AutoModelForSeq2SeqLM
+        def load_model():
+            return AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+        """,
+    )
+    assert models() == ["AutoModelForSeq2SeqLM"]
