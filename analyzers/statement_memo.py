@@ -17,6 +17,7 @@ files may have changed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ import libcst as cst
 from hflint.analyzers.journal import DELETED, WHOLE, Entry, JournalDict
 from hflint.analyzers.node_cache import NodeCache
 from hflint.analyzers.values import ClassRef, Const, ObjRef
-from hflint.analyzers.walk import recording, replay, walk
+from hflint.analyzers.walk import recording, replay
 
 if TYPE_CHECKING:
     from hflint.analyzers.collector import Collector
@@ -96,8 +97,9 @@ def collect_reusing(collector: Collector, module: cst.Module) -> ModuleFacts:
     }
     owners = facts.statement_of
     counts = Counts()
+    new_memo = _memo_maker(type(collector))
     for index, statement in enumerate(module.body):
-        memo = _MEMOS.get(statement, _new_memo)
+        memo = _MEMOS.get(statement, new_memo)
         kept = memo.kept
         if kept is not None and _still_holds(collector, memo.names, kept[0], statement):
             _apply(kept[1], facts, dicts)
@@ -117,18 +119,15 @@ def collect_reusing(collector: Collector, module: cst.Module) -> ModuleFacts:
     return facts
 
 
-def _new_memo(statement: cst.CSTNode) -> _Memo:
-    finder = _Names()
-    walk(statement, finder)
-    return _Memo(tuple(sorted(finder.names)))
+def _memo_maker(collector_type: type) -> Callable[[cst.CSTNode], _Memo]:
+    def new_memo(statement: cst.CSTNode) -> _Memo:
+        # The names a statement mentions, read off the walk recorded for collecting it (the
+        # collector visits every Name), not found by a walk of their own.
+        events = recording(statement, collector_type).events
+        names = {node.value for _, node, _ in events if type(node) is cst.Name}
+        return _Memo(tuple(sorted(names)))
 
-
-class _Names:
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
+    return new_memo
 
 
 def _signature(collector: Collector, names: tuple[str, ...], statement: cst.CSTNode) -> list[Any]:

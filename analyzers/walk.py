@@ -188,34 +188,51 @@ def _record(root: cst.CSTNode, visitor_type: type) -> Recording:
     events: list[_Event] = []
     ids: list[int] = []
     after_body = getattr(visitor_type, "leave_If_body", None)
-    hooks: dict[type, tuple[_Hook, _Hook]] = {}
+    plans = _RECORD_PLANS.get(visitor_type)
+    if plans is None:
+        plans = _RECORD_PLANS[visitor_type] = {}
+    node_classes = _NODE_CLASSES
+    append_event, append_id = events.append, ids.append
 
     def go(node: cst.CSTNode) -> None:
         node_type = node.__class__
-        found = hooks.get(node_type)
-        if found is None:
+        plan = plans.get(node_type)
+        if plan is None:
             name = node_type.__name__
-            found = hooks[node_type] = (
+            plan = plans[node_type] = (
                 getattr(visitor_type, f"visit_{name}", None),
                 getattr(visitor_type, f"leave_{name}", None),
+                _child_fields(node_type),
+                node_type is cst.If and after_body is not None,
             )
-        visit, leave = found
-        ids.append(id(node))
+        visit, leave, fields, body_hook = plan
+        append_id(id(node))
         at = len(events)
         if visit is not None:
-            events.append((visit, node, 0))
-        for name in _child_fields(node_type):
+            append_event((visit, node, 0))
+        for name in fields:
             value = getattr(node, name)
-            for item in value if isinstance(value, (list, tuple)) else (value,):
-                if _is_node(item.__class__):
-                    go(item)
-            if node_type is cst.If and name == "body" and after_body is not None:
-                events.append((after_body, node, len(events) + 1))
+            kind = value.__class__
+            if kind is list or kind is tuple:
+                for item in value:
+                    known = node_classes.get(item.__class__)
+                    if known if known is not None else _is_node(item.__class__):
+                        go(item)
+            else:
+                known = node_classes.get(kind)
+                if known if known is not None else _is_node(kind):
+                    go(value)
+            if body_hook and name == "body":
+                append_event((after_body, node, len(events) + 1))  # type: ignore[arg-type]
         if visit is not None:
             # A visit returning False skips the children and goes on with the leave hook.
             events[at] = (visit, node, len(events))
         if leave is not None:
-            events.append((leave, node, len(events) + 1))
+            append_event((leave, node, len(events) + 1))
 
     go(root)
     return Recording(events, ids)
+
+
+# visitor class -> node class -> (visit hook, leave hook, child fields, If-body hook wanted)
+_RECORD_PLANS: dict[type, dict[type, tuple[_Hook, _Hook, tuple[str, ...], bool]]] = {}

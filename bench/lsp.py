@@ -5,6 +5,9 @@
 - didChange -> publishDiagnostics on a 1,000-line training script, p50 / p95 over 200 edits;
 - RSS of the server and its check process after opening 50 files;
 - validation (`hflint validate`): config only, and a meta-device build of a Llama-7B-sized config.
+
+Shared virtual machines change speed by tens of percent from one minute to the next: the
+first line times a fixed pure-Python loop, so that runs can be compared.
 """
 
 from __future__ import annotations
@@ -110,7 +113,22 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def machine_speed() -> float:
+    """Median time of a fixed pure-Python loop, in ms (about 20 ms on a quiet 2-core VM)."""
+    times = []
+    for _ in range(15):
+        began = time.process_time()
+        total = 0
+        for i in range(300_000):
+            total += i * i % 7
+        times.append(time.process_time() - began)
+    return statistics.median(times) * 1000
+
+
 def main() -> None:
+    print(
+        f"{'machine speed: fixed pure-Python loop (lower is faster)':<58} {machine_speed():8.1f} ms"
+    )
     work = Path(tempfile.mkdtemp(prefix="hflint-lsp-bench-"))
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HFLINT_CACHE_DIR": str(work / "cache")}
     script = long_file(work / "train.py", 1000)
@@ -181,6 +199,7 @@ def main() -> None:
     print(
         f"{'didChange -> diagnostics, 1,000-line file, p50 / p95':<58} {p50 * 1000:8.1f} / {p95 * 1000:.1f} ms"
     )
+    print(f"{'machine speed after the edits':<58} {machine_speed():8.1f} ms")
 
     files = [p for p in generate(work / "many", 90) if p.suffix == ".py"][:50]
     for path in files:
