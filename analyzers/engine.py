@@ -128,7 +128,10 @@ def analyze_source(
     except (RecursionError, MemoryError):
         return Analysis([])
     helpers = helpers_for(path, project_root(path)) if path is not None else None
-    facts = collect(module, helpers, reuse=document_key is not None)
+    # A document's first parse (or a full one) has nothing to reuse: the plain walk is faster
+    # than recording each statement's effect, which the next keystroke does instead.
+    reuse = document_key is not None and incremental.kept_statements(document_key, module)
+    facts = collect(module, helpers, reuse=reuse)
     resolver = resolver or CheckpointResolver(
         online=settings.online, hub_timeout=settings.hub_timeout
     )

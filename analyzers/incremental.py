@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
 
@@ -30,6 +30,7 @@ class ParsedModule:
     module: cst.Module
     starts: tuple[int, ...]  # offset in `text` where each top-level statement's code starts
     end: int  # offset where the footer starts (after the last statement)
+    spliced: bool = False  # statements of the previous parse were kept
 
     def span(self, index: int) -> tuple[int, int]:
         stop = self.starts[index + 1] if index + 1 < len(self.starts) else self.end
@@ -51,6 +52,13 @@ def parse(text: str, key: str | None = None) -> cst.Module:
         while len(_LAST) > _MAX_DOCUMENTS:
             _LAST.popitem(last=False)
     return parsed.module
+
+
+def kept_statements(key: str, module: cst.Module) -> bool:
+    """Whether `module`, `key`'s latest parse, kept statements of the parse before it."""
+    with _LOCK:
+        parsed = _LAST.get(key)
+    return parsed is not None and parsed.module is module and parsed.spliced
 
 
 def first_token_lines(key: str, module: cst.Module) -> list[int] | None:
@@ -86,7 +94,7 @@ def _full(text: str) -> ParsedModule:
 def _splice(previous: ParsedModule, text: str) -> ParsedModule | None:
     old = previous.text
     if text == old:
-        return previous
+        return previous if previous.spliced else replace(previous, spliced=True)
     body = previous.module.body
     if not previous.starts or len(previous.starts) != len(body):
         return None
@@ -140,7 +148,9 @@ def _splice(previous: ParsedModule, text: str) -> ParsedModule | None:
     changes: dict[str, object] = {"body": new_body}
     if last == len(body) - 1:
         changes["has_trailing_newline"] = fragment.has_trailing_newline
-    return ParsedModule(text, module.with_changes(**changes), starts, previous.end + delta)
+    return ParsedModule(
+        text, module.with_changes(**changes), starts, previous.end + delta, spliced=True
+    )
 
 
 def _keep_unchanged(
