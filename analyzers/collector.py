@@ -30,7 +30,7 @@ from hflint.analyzers.facts import (
 )
 from hflint.analyzers.objects import classify_call, passthrough_function, passthrough_method
 from hflint.analyzers.values import ClassRef, Const, ObjRef, Value, const_str
-from hflint.analyzers.walk import replay
+from hflint.analyzers.walk import walk
 
 _UNBOUND = object()
 Scope = dict[str, Any]  # name -> Value (None = unknown)
@@ -838,5 +838,6 @@ def collect(
 
         return collect_reusing(collector, module)
     for index, statement in enumerate(module.body):
-        replay(statement, collector, collector.facts.statement_of, index)
+        # one pass (the command line): the planned walk; recording it would only cost
+        walk(statement, collector, collector.facts.statement_of, index)
     return collector.facts

@@ -16,7 +16,7 @@ import libcst as cst
 from hflint.analyzers.facts import CallFact, FunctionFact, Kind, ModuleFacts
 from hflint.analyzers.findings import Edit, Finding, Fix, Related, Severity
 from hflint.analyzers.values import Const, ObjRef
-from hflint.analyzers.walk import replay
+from hflint.analyzers.walk import walk
 from hflint.rules.base import Example, Rule
 from hflint.rules.context import RuleContext
 from hflint.rules.statement_order import (
@@ -285,7 +285,7 @@ class _Flow(Interpreter[_State]):
         return state
 
     def _scan(self, node: cst.CSTNode, state: _State, trail: Trail) -> None:
-        replay(node, _Scanner(self, state, trail))
+        walk(node, _Scanner(self, state, trail))
 
 
 def _from_source(expr: cst.Attribute | cst.Subscript, source: _Source) -> _Taint | None:

@@ -15,7 +15,7 @@ import libcst as cst
 from hflint.analyzers.facts import CallFact, FunctionFact, Kind, ModuleFacts, ObjectFact
 from hflint.analyzers.findings import Finding, Fix, Related, Severity
 from hflint.analyzers.values import Const, ObjRef
-from hflint.analyzers.walk import replay
+from hflint.analyzers.walk import walk
 from hflint.rules.base import Example, Rule
 from hflint.rules.context import RuleContext
 from hflint.rules.statement_order import (
@@ -240,7 +240,7 @@ class _ModeRun(Interpreter[_State]):
 
     def _apply(self, node: cst.CSTNode, state: _State, trail: Trail) -> _State:
         reader = _ExprEvents(self.scope)
-        replay(node, reader)
+        walk(node, reader)
         for what, item in reader.found:
             if what == "event":
                 assert isinstance(item, _Event)
