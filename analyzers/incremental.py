@@ -17,7 +17,9 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
+from hflint.analyzers.node_cache import forget_nodes
 from hflint.analyzers.source import parse_ast
+from hflint.analyzers.walk import walk
 
 _MAX_DOCUMENTS = 64
 _LOCK = threading.Lock()
@@ -46,11 +48,16 @@ def parse(text: str, key: str | None = None) -> cst.Module:
     parsed = _splice(previous, text) if previous is not None else None
     if parsed is None:
         parsed = _full(text)
+    dropped: list[ParsedModule] = []
     with _LOCK:
         _LAST[key] = parsed
         _LAST.move_to_end(key)
         while len(_LAST) > _MAX_DOCUMENTS:
-            _LAST.popitem(last=False)
+            dropped.append(_LAST.popitem(last=False)[1])
+    if previous is not None and previous.module is not parsed.module:
+        _forget_replaced(previous.module, parsed.module)
+    for old in dropped:
+        _forget_replaced(old.module, None)
     return parsed.module
 
 
@@ -79,7 +86,23 @@ def first_token_lines(key: str, module: cst.Module) -> list[int] | None:
 
 def forget(key: str) -> None:
     with _LOCK:
-        _LAST.pop(key, None)
+        parsed = _LAST.pop(key, None)
+    if parsed is not None:
+        _forget_replaced(parsed.module, None)
+
+
+class _Nodes:
+    """A visitor with no hooks: `walk` with `owners` lists every node."""
+
+
+def _forget_replaced(old: cst.Module, new: cst.Module | None) -> None:
+    """What the caches hold for the statements of `old` that `new` no longer has."""
+    kept = {id(statement) for statement in new.body} if new is not None else set()
+    ids: dict[int, int] = {id(old): 0}
+    for statement in old.body:
+        if id(statement) not in kept:
+            walk(statement, _Nodes(), ids)
+    forget_nodes(ids)
 
 
 def _full(text: str) -> ParsedModule:

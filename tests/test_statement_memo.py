@@ -203,3 +203,28 @@ def test_an_edit_inside_a_function_reaches_its_callers_only_through_what_it_retu
     assert statement_memo.last.collected == 3  # load, then model = load(), then its use
     generate = facts.calls[-1]
     assert generate.receiver.obj.class_name == "AutoModelForCausalLM"  # type: ignore[union-attr]
+
+
+def test_what_an_edit_replaces_leaves_the_caches() -> None:
+    from hflint.analyzers.walk import _RECORDINGS
+
+    key = "memo-test:memory"
+    lines = ["from transformers import AutoModel", "def f():", "    pass"]
+    lines += [f'm{i} = AutoModel.from_pretrained("gpt2")' for i in range(20)]
+    seen: dict[int, cst.CSTNode] = {}
+    module = None
+    for edit in range(30):
+        lines[3 + edit % 20] += " "
+        module = incremental.parse("\n".join(lines) + "\n", key)
+        collect(module, reuse=True)
+        seen.update((id(s), s) for s in module.body)
+    assert module is not None
+    current = {id(s) for s in module.body}
+    replaced = [s for i, s in seen.items() if i not in current]
+    assert len(replaced) >= 25
+    for cache in (statement_memo._MEMOS, _RECORDINGS):
+        held = {id(node) for node, _ in cache._entries.values()}
+        assert not any(id(s) in held for s in replaced)
+    incremental.forget(key)
+    held = {id(node) for node, _ in statement_memo._MEMOS._entries.values()}
+    assert not current & held  # a closed document's statements go too
