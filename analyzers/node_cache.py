@@ -59,9 +59,6 @@ class NodeCache(Generic[N, V]):
                 for key in self._by_id.pop(node_id):
                     self._entries.pop(key, None)
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
     def _unindex(self, key: _Key) -> None:
         keys = self._by_id.get(key[0])
         if keys is not None:

@@ -43,9 +43,9 @@ _LISTS = (
     "label_lists",
     "labels_evidence",
 )
-_DICTS = ("scope", "imports", "functions", "classes", "cli_defaults")
 _MISSING = object()
-# Statements whose branches rewrite the module's bindings wholesale (see Collector._merge_into_scope)
+# Statements that never rewrite the module's bindings wholesale; the others (if, for, while,
+# try, with) merge their branches into them (Collector._merge_into_scope): diffed instead.
 _SIMPLE = (cst.SimpleStatementLine, cst.FunctionDef, cst.ClassDef)
 
 

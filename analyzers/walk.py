@@ -67,8 +67,24 @@ def _child_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
 
 
 _Hook = Callable[..., Any] | None
-# node class -> (visit hook, leave hook, child fields, is an If), per visitor class
+# node class -> (visit hook, leave hook, child fields, whether to call leave_If_body)
 _Plan = tuple[_Hook, _Hook, tuple[str, ...], bool]
+_PLANS: dict[type, dict[type, _Plan]] = {}  # per visitor class
+
+
+def _plan(visitor_type: type, node_type: type) -> _Plan:
+    """What a walk with this visitor does at a node of this class, worked out once."""
+    name = node_type.__name__
+    found = (
+        getattr(visitor_type, f"visit_{name}", None),
+        getattr(visitor_type, f"leave_{name}", None),
+        _child_fields(node_type),
+        node_type is cst.If and hasattr(visitor_type, "leave_If_body"),
+    )
+    _PLANS.setdefault(visitor_type, {})[node_type] = found
+    return found
+
+
 _NODE_CLASSES: dict[type, bool] = {}
 
 
@@ -101,24 +117,13 @@ _WALKERS: dict[type, _Walker] = {}
 def _make_walker(visitor_type: type) -> _Walker:
     """The walk for one visitor class. It runs on every keystroke in the editor: lookups are
     local variables, and each node class's hooks and fields are planned once."""
-    plans: dict[type, _Plan] = {}
+    plans = _PLANS.setdefault(visitor_type, {})
     node_classes = _NODE_CLASSES
     after_body = getattr(visitor_type, "leave_If_body", None)
 
-    def plan(node_type: type) -> _Plan:
-        name = node_type.__name__
-        found = (
-            getattr(visitor_type, f"visit_{name}", None),
-            getattr(visitor_type, f"leave_{name}", None),
-            _child_fields(node_type),
-            node_type is cst.If,
-        )
-        plans[node_type] = found
-        return found
-
     def go(node: cst.CSTNode, visitor: object, owners: dict[int, int] | None, owner: int) -> None:
         node_type = node.__class__
-        visit, leave, fields, is_if = plans.get(node_type) or plan(node_type)
+        visit, leave, fields, body_hook = plans.get(node_type) or _plan(visitor_type, node_type)
         if owners is not None:
             owners[id(node)] = owner
         if visit is None or visit(visitor, node) is not False:
@@ -134,7 +139,7 @@ def _make_walker(visitor_type: type) -> _Walker:
                     known = node_classes.get(kind)
                     if known if known is not None else _is_node(kind):
                         go(value, visitor, owners, owner)
-                if is_if and name == "body" and after_body is not None:
+                if body_hook and name == "body" and after_body is not None:
                     after_body(visitor, node)
         if leave is not None:
             leave(visitor, node)
@@ -188,24 +193,13 @@ def _record(root: cst.CSTNode, visitor_type: type) -> Recording:
     events: list[_Event] = []
     ids: list[int] = []
     after_body = getattr(visitor_type, "leave_If_body", None)
-    plans = _RECORD_PLANS.get(visitor_type)
-    if plans is None:
-        plans = _RECORD_PLANS[visitor_type] = {}
+    plans = _PLANS.setdefault(visitor_type, {})
     node_classes = _NODE_CLASSES
     append_event, append_id = events.append, ids.append
 
     def go(node: cst.CSTNode) -> None:
         node_type = node.__class__
-        plan = plans.get(node_type)
-        if plan is None:
-            name = node_type.__name__
-            plan = plans[node_type] = (
-                getattr(visitor_type, f"visit_{name}", None),
-                getattr(visitor_type, f"leave_{name}", None),
-                _child_fields(node_type),
-                node_type is cst.If and after_body is not None,
-            )
-        visit, leave, fields, body_hook = plan
+        visit, leave, fields, body_hook = plans.get(node_type) or _plan(visitor_type, node_type)
         append_id(id(node))
         at = len(events)
         if visit is not None:
@@ -222,8 +216,8 @@ def _record(root: cst.CSTNode, visitor_type: type) -> Recording:
                 known = node_classes.get(kind)
                 if known if known is not None else _is_node(kind):
                     go(value)
-            if body_hook and name == "body":
-                append_event((after_body, node, len(events) + 1))  # type: ignore[arg-type]
+            if body_hook and name == "body" and after_body is not None:
+                append_event((after_body, node, len(events) + 1))
         if visit is not None:
             # A visit returning False skips the children and goes on with the leave hook.
             events[at] = (visit, node, len(events))
@@ -232,7 +226,3 @@ def _record(root: cst.CSTNode, visitor_type: type) -> Recording:
 
     go(root)
     return Recording(events, ids)
-
-
-# visitor class -> node class -> (visit hook, leave hook, child fields, If-body hook wanted)
-_RECORD_PLANS: dict[type, dict[type, tuple[_Hook, _Hook, tuple[str, ...], bool]]] = {}

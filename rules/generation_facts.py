@@ -9,7 +9,6 @@ a batch rebuilt by code the facts do not follow, or a checkpoint whose files wer
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,16 +63,14 @@ def generate_calls(ctx: RuleContext) -> list[GenerateCall]:
 
 
 def _generate_calls(ctx: RuleContext) -> list[GenerateCall]:
-    return list(_find_generate_calls(ctx))
-
-
-def _find_generate_calls(ctx: RuleContext) -> Iterator[GenerateCall]:
+    found = []
     for call in ctx.facts.calls_to("generate"):
         if not isinstance(call.receiver, ObjRef):
             continue
         model = call.receiver.obj
         if model.kind is Kind.MODEL and receiver_is_stable(ctx, call, model):
-            yield GenerateCall(call, model)
+            found.append(GenerateCall(call, model))
+    return found
 
 
 def receiver_is_stable(ctx: RuleContext, call: CallFact, obj: ObjectFact) -> bool:

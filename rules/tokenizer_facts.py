@@ -240,14 +240,6 @@ def _sources(
         stack.extend(current.children)
 
 
-def _derived_call(node: cst.BaseExpression, tok_calls: dict[int, CallFact]) -> CallFact | None:
-    """The tokenizer call an expression is made from: `tok(x)`, `tok(x).to(d)`, `tok(x)["ids"]`."""
-    for call_id in _call_chain(node):
-        if call_id in tok_calls:
-            return tok_calls[call_id]
-    return None
-
-
 def _call_chain(node: cst.BaseExpression) -> list[int]:
     """The calls an expression is made from, outermost first (`tok(x).to(d)`: `.to`, `tok`)."""
     chain: list[int] = []

@@ -64,7 +64,6 @@ def to_diagnostics(
         out[converted.uri].append(converted.diagnostic)
     with _LOCK:
         _KEPT[snapshot.uri] = kept
-        _JSON[snapshot.uri] = {id(c.diagnostic): c for c in kept.values()}
     return out
 
 
@@ -76,9 +75,8 @@ class _Converted:
 
 
 _LOCK = threading.Lock()
-# document -> its latest conversions, by what they depend on / by id of the diagnostic
+# document -> its latest conversions, by what they depend on
 _KEPT: dict[str, dict[tuple[Any, ...], _Converted]] = {}
-_JSON: dict[str, dict[int, _Converted]] = {}
 
 
 def _key(
@@ -103,7 +101,7 @@ def _key(
 def diagnostics_json(uri: str, diagnostics: list[types.Diagnostic]) -> list[dict[str, Any]]:
     """The diagnostics as sent to the client, converted once per finding and kept."""
     with _LOCK:
-        known = _JSON.get(uri, {})
+        known = {id(c.diagnostic): c for c in _KEPT.get(uri, {}).values()}
     out = []
     for diagnostic in diagnostics:
         converted = known.get(id(diagnostic))
@@ -117,7 +115,6 @@ def diagnostics_json(uri: str, diagnostics: list[types.Diagnostic]) -> list[dict
 def forget_conversions(uri: str) -> None:
     with _LOCK:
         _KEPT.pop(uri, None)
-        _JSON.pop(uri, None)
 
 
 def to_diagnostic(
