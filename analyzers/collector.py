@@ -826,17 +826,17 @@ def _local_call(qualname: str) -> bool:
 
 
 def collect(
-    module: cst.Module, helpers: HelperResolver | None = None, reuse: bool = False
+    module: cst.Module, helpers: HelperResolver | None = None, reuse: str | None = None
 ) -> ModuleFacts:
-    """The module's facts. With `reuse` (the editor), statements an edit did not touch replay
-    what they gave last time (statement_memo.py)."""
+    """The module's facts. With `reuse`, a document's key (the editor), statements an edit
+    did not touch replay what they gave last time (statement_memo.py)."""
     collector = Collector(module)
     collector.helpers = helpers
     collector.call_values = {}
     if reuse:
         from hflint.analyzers.statement_memo import collect_reusing
 
-        return collect_reusing(collector, module)
+        return collect_reusing(collector, module, reuse)
     for index, statement in enumerate(module.body):
         # one pass (the command line): the planned walk; recording it would only cost
         walk(statement, collector, collector.facts.statement_of, index)

@@ -130,7 +130,9 @@ def analyze_source(
     helpers = helpers_for(path, project_root(path)) if path is not None else None
     # A document's first parse (or a full one) has nothing to reuse: the plain walk is faster
     # than recording each statement's effect, which the next keystroke does instead.
-    reuse = document_key is not None and incremental.kept_statements(document_key, module)
+    reuse = (
+        document_key if document_key and incremental.kept_statements(document_key, module) else None
+    )
     facts = collect(module, helpers, reuse=reuse)
     resolver = resolver or CheckpointResolver(
         online=settings.online, hub_timeout=settings.hub_timeout

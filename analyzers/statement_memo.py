@@ -13,10 +13,18 @@ value: an edited statement makes new objects, and every statement that reads a n
 one of them is collected again, so no kept fact ever points at an object of an older parse.
 A statement that consults other modules (crossmodule.py) is always collected again: their
 files may have changed.
+
+Comparing a signature name by name still costs, for every statement of every keystroke. So
+each document's last run is kept (its statements, and the names each one wrote), and the run
+tracks the names that may hold something else than at the same point last time: the ones
+written by statements removed, added or collected again. Past a reused statement, the names
+it wrote hold what they held last time. A statement mentioning none of the uncertain names is
+compared on the state it reads whole only.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import repeat
@@ -55,6 +63,24 @@ class _Effect:
     log: tuple[Entry, ...]  # writes to the module's dicts, name uses, strings, flags
     last_line: cst.CSTNode | None  # the collector's current statement line afterwards
     ids: list[int]  # every node of the statement (for statement_of)
+    written: frozenset[Any]  # the keys it wrote in the module's dicts
+
+
+# The module-level dicts a signature reads, by their journal tags.
+_STATE = frozenset({"scope", "imports", "functions", "classes", "cli_defaults"})
+_EVERYTHING = None  # the uncertain names, when a statement rewrote a dict whole
+
+
+@dataclass(frozen=True)
+class _Run:
+    """A document's last collection: its statements, and the keys each one wrote."""
+
+    statements: tuple[cst.CSTNode, ...]
+    written: tuple[frozenset[Any] | None, ...]  # None: it rewrote a dict whole
+
+
+_RUNS: OrderedDict[str, _Run] = OrderedDict()
+_MAX_RUNS = 64
 
 
 class _Memo:
@@ -73,13 +99,19 @@ _MEMOS: NodeCache[cst.CSTNode, _Memo] = NodeCache(8192)
 class Counts:
     reused: int = 0
     collected: int = 0
+    compared: int = 0  # statements whose names were compared one by one
 
 
 last = Counts()  # of the latest collection, for tests and benchmarks
 
 
-def collect_reusing(collector: Collector, module: cst.Module) -> ModuleFacts:
-    """What Collector gives walking every statement, reusing kept effects where valid."""
+def collect_reusing(
+    collector: Collector, module: cst.Module, document: str | None = None
+) -> ModuleFacts:
+    """What Collector gives walking every statement, reusing kept effects where valid.
+
+    With `document`, the names that may differ from that document's last run are tracked, so
+    most statements skip the name by name comparison."""
     facts = collector.facts
     scope = JournalDict("scope")
     collector.module_scope = scope
@@ -98,19 +130,35 @@ def collect_reusing(collector: Collector, module: cst.Module) -> ModuleFacts:
     owners = facts.statement_of
     counts = Counts()
     new_memo = _memo_maker(type(collector))
+    previous = _RUNS.pop(document, None) if document is not None else None
+    uncertain = _Uncertain(previous)
+    written: list[frozenset[Any] | None] = []
     for index, statement in enumerate(module.body):
+        there, before = uncertain.reach(statement)
         memo = _MEMOS.get(statement, new_memo)
         kept = memo.kept
-        if kept is not None and _still_holds(collector, memo.names, kept[0], statement):
-            _apply(kept[1], facts, dicts)
-            collector.current_statement = kept[1].last_line
-            owners.update(zip(kept[1].ids, repeat(index)))
+        names_hold = there and uncertain.clean(memo.names)
+        if kept is not None and not names_hold:
+            counts.compared += 1
+        if kept is not None and _still_holds(collector, memo.names, kept[0], statement, names_hold):
+            replayed = kept[1]
+            _apply(replayed, facts, dicts)
+            collector.current_statement = replayed.last_line
+            owners.update(zip(replayed.ids, repeat(index)))
             counts.reused += 1
+            uncertain.settled(replayed.written)
+            written.append(replayed.written)
             continue
         counts.collected += 1
         signature = _signature(collector, memo.names, statement)
-        effect = _collect_one(collector, statement, index, dicts)
+        effect, keys = _collect_one(collector, statement, index, dicts)
         memo.kept = (signature, effect) if effect is not None else None
+        uncertain.changed(keys, before)
+        written.append(keys)
+    if document is not None:
+        _RUNS[document] = _Run(tuple(module.body), tuple(written))
+        while len(_RUNS) > _MAX_RUNS:
+            _RUNS.popitem(last=False)
     for journal in dicts.values():
         journal.log = None
     collector.journal = None
@@ -151,11 +199,58 @@ def _signature(collector: Collector, names: tuple[str, ...], statement: cst.CSTN
     return found
 
 
+class _Uncertain:
+    """The names that may hold something else than at the same point of the last run.
+
+    The runs are walked side by side: statements are only ever replaced, added or removed by
+    an edit, so the ones kept come in the same order in both."""
+
+    def __init__(self, last: _Run | None) -> None:
+        self.last = last
+        self.names: set[Any] | None = set() if last is not None else _EVERYTHING
+        self._at = {id(node): i for i, node in enumerate(last.statements)} if last else {}
+        self._cursor = 0  # the last run's statements before this were passed
+
+    def reach(self, statement: cst.CSTNode) -> tuple[bool, frozenset[Any] | None]:
+        """Pass the last run up to `statement`: whether it was there, and what it wrote."""
+        at = self._at.get(id(statement))
+        if self.last is None or at is None or at < self._cursor:
+            return False, frozenset()
+        for removed in self.last.written[self._cursor : at]:
+            self._add(removed)
+        self._cursor = at + 1
+        return True, self.last.written[at]
+
+    def clean(self, names: tuple[str, ...]) -> bool:
+        return self.names is not None and self.names.isdisjoint(names)
+
+    def settled(self, keys: frozenset[Any]) -> None:
+        """A statement replayed its kept effect: the keys it wrote hold what they held."""
+        if self.names:
+            self.names -= keys
+
+    def changed(self, keys: frozenset[Any] | None, before: frozenset[Any] | None) -> None:
+        """A statement was collected: what it wrote now, and what it wrote last time."""
+        self._add(keys)
+        self._add(before)
+
+    def _add(self, keys: frozenset[Any] | None) -> None:
+        if keys is None:
+            self.names = _EVERYTHING
+        elif self.names is not None:
+            self.names |= keys
+
+
 def _still_holds(
-    collector: Collector, names: tuple[str, ...], old: list[Any], statement: cst.CSTNode
+    collector: Collector,
+    names: tuple[str, ...],
+    old: list[Any],
+    statement: cst.CSTNode,
+    names_hold: bool = False,
 ) -> bool:
     """`_signature(...)` would equal `old` (compared without building it: most statements
-    of a keystroke are reused, and this runs for each)."""
+    of a keystroke are reused, and this runs for each). With `names_hold`, what its names
+    hold is known to be what it was, and only the state read whole is compared."""
     facts = collector.facts
     scope, imports = collector.module_scope, facts.imports
     functions, classes, defaults = facts.functions, facts.classes, facts.cli_defaults
@@ -163,6 +258,13 @@ def _still_holds(
         return False
     if not _same_items(old[1], facts.saved_paths):
         return False
+    if names_hold:
+        at = 2 + 5 * len(names)
+        if not isinstance(statement, cst.SimpleStatementLine):
+            if old[at] is not collector.current_statement:
+                return False
+            at += 1
+        return at == len(old)
     at = 2
     for name in names:
         for value in (
@@ -232,8 +334,9 @@ def _same(a: Any, b: Any) -> bool:
 
 def _collect_one(
     collector: Collector, statement: cst.CSTNode, index: int, dicts: dict[str, JournalDict]
-) -> _Effect | None:
-    """Collect one statement, logging its effect; None when it cannot be replayed."""
+) -> tuple[_Effect | None, frozenset[Any] | None]:
+    """Collect one statement, logging its effect (None when it cannot be replayed), and the
+    keys it wrote in the module's dicts (None when it rewrote one whole)."""
     facts = collector.facts
     log: list[Entry] = []
     for journal in dicts.values():
@@ -247,20 +350,22 @@ def _collect_one(
     for journal in dicts.values():
         journal.log = None
     collector.journal = None
-    if collector.used_helpers:
-        return None
     if before is not None:
         log = [entry for entry in log if entry[0] != "scope"]
         log.extend(_scope_changes(before, collector.module_scope))
+    state = [entry[1] for entry in log if entry[0] in _STATE]
+    keys = None if any(key is WHOLE for key in state) else frozenset(state)
+    if collector.used_helpers or keys is None:
+        return None, keys
     if any(entry[1] is WHOLE for entry in log):
-        return None
+        return None, keys
     appended = tuple(
         (name, getattr(facts, name)[length:])
         for name, length in zip(_LISTS, lengths, strict=True)
         if len(getattr(facts, name)) > length
     )
     ids = recording(statement, type(collector)).ids
-    return _Effect(appended, tuple(log), collector.current_statement, ids)
+    return _Effect(appended, tuple(log), collector.current_statement, ids, keys), keys
 
 
 def _scope_changes(before: dict[str, Any], after: dict[str, Any]) -> list[Entry]:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 _HEADER = struct.Struct("!I")
 CHECK_TIME_LIMIT_S = 60.0
 IDLE_SWEEP_S = 0.5  # no request for this long: a full garbage collection
+FULL_SWEEP_EVERY = 500  # requests without a pause: a full garbage collection anyway
 
 
 class WorkerError(Exception):
@@ -75,15 +76,17 @@ def serve(requests: int, replies: IO[bytes]) -> None:
 
     warm_up()
     # What the warm-up loaded (rules, transformers' tables, libcst) lives as long as the process:
-    # take it out of the collector's sight, and leave full collections for idle moments, so a
-    # keystroke never waits for a sweep of the whole heap.
+    # take it out of the collector's sight. A check never waits for the collector: the young
+    # generations are swept once its reply is on its way, the whole heap when idle (or, in a
+    # long burst of edits, every FULL_SWEEP_EVERY requests).
     gc.freeze()
-    gc.set_threshold(700, 10, 1_000_000)
+    gc.disable()
     swept = True
+    since_full = 0
     while True:
         if not swept and not select.select([requests], [], [], IDLE_SWEEP_S)[0]:
             gc.collect()
-            swept = True
+            swept, since_full = True, 0
         try:
             request = _receive(requests)
         except EOFError:
@@ -104,6 +107,12 @@ def serve(requests: int, replies: IO[bytes]) -> None:
         except Exception:
             reply = ("error", traceback.format_exc())
         _send(replies, reply)
+        since_full += 1
+        if since_full >= FULL_SWEEP_EVERY:
+            gc.collect()
+            since_full = 0
+        else:
+            gc.collect(1)
 
 
 def main() -> None:

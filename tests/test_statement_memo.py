@@ -102,7 +102,7 @@ def test_reused_facts_equal_fresh_facts(path: Path) -> None:
             module = incremental.parse(version, key)
         except cst.ParserSyntaxError:
             continue
-        kept = collect(module, reuse=True)
+        kept = collect(module, reuse=key)
         reused += statement_memo.last.reused
         fresh = collect(module)
         assert dump(kept) == dump(fresh)
@@ -122,14 +122,22 @@ def test_only_the_edited_statement_and_its_readers_are_collected_again() -> None
         *[f"x{i} = {i}" for i in range(20)],
         'print(tok("hi"))',
     ]
-    collect(incremental.parse("\n".join(lines) + "\n", key), reuse=True)
+    collect(incremental.parse("\n".join(lines) + "\n", key), reuse=key)
     assert statement_memo.last.collected == len(lines)
     lines[10] = "x7 = 70"
-    collect(incremental.parse("\n".join(lines) + "\n", key), reuse=True)
+    collect(incremental.parse("\n".join(lines) + "\n", key), reuse=key)
     assert statement_memo.last.collected == 1
+    assert statement_memo.last.compared == 0  # nothing else mentions x7
     lines[1] = 'tok = AutoTokenizer.from_pretrained("gpt2-medium")'
-    collect(incremental.parse("\n".join(lines) + "\n", key), reuse=True)
+    collect(incremental.parse("\n".join(lines) + "\n", key), reuse=key)
     assert statement_memo.last.collected == 2  # the tokenizer line and the line that uses it
+    assert statement_memo.last.compared == 1  # print(tok(...)) was compared, and differed
+    del lines[1]  # tok is no longer bound: its reader is compared, and collected again
+    collect(incremental.parse("\n".join(lines) + "\n", key), reuse=key)
+    assert (statement_memo.last.collected, statement_memo.last.compared) == (1, 1)
+    lines.insert(5, "tok = None")  # a new binding upstream of the reader
+    collect(incremental.parse("\n".join(lines) + "\n", key), reuse=key)
+    assert (statement_memo.last.collected, statement_memo.last.compared) == (2, 1)
     incremental.forget(key)
 
 
@@ -142,14 +150,33 @@ def test_an_edit_upstream_reaches_the_statements_that_read_it() -> None:
         "model.generate()\n"
     )
     after = before.replace("AutoModel.from", "AutoModelForCausalLM.from")
-    first = collect(incremental.parse(before, key), reuse=True)
-    second = collect(incremental.parse(after, key), reuse=True)
+    first = collect(incremental.parse(before, key), reuse=key)
+    second = collect(incremental.parse(after, key), reuse=key)
     incremental.forget(key)
     assert first.calls[-1].receiver.obj.class_name == "AutoModel"  # type: ignore[union-attr]
     generate = second.calls[-1]
     assert generate.method == "generate"
     assert generate.receiver.obj.class_name == "AutoModelForCausalLM"  # type: ignore[union-attr]
     assert generate.receiver.obj is second.objects[0]  # type: ignore[union-attr]
+
+
+def test_a_rebinding_removed_between_two_kept_statements_reaches_the_reader() -> None:
+    key = "memo-test:removed"
+    lines = [
+        "from transformers import AutoModel, AutoModelForCausalLM",
+        'model = AutoModel.from_pretrained("gpt2")',
+        'model = AutoModelForCausalLM.from_pretrained("gpt2")',
+        *[f"x{i} = {i}" for i in range(5)],
+        "model.generate()",
+    ]
+    collect(incremental.parse("\n".join(lines) + "\n", key), reuse=key)
+    del lines[2]
+    facts = collect(incremental.parse("\n".join(lines) + "\n", key), reuse=key)
+    incremental.forget(key)
+    generate = facts.calls[-1]
+    assert generate.method == "generate"
+    assert generate.receiver.obj.class_name == "AutoModel"  # type: ignore[union-attr]
+    assert statement_memo.last.collected == 1  # the reader; the lines between are reused
 
 
 def test_a_class_edited_upstream_reaches_a_use_through_an_alias() -> None:
@@ -167,8 +194,8 @@ def test_a_class_edited_upstream_reaches_a_use_through_an_alias() -> None:
         "trainer = Alias(model=None)\n"
     )
     after = before.replace("class Base(Trainer):", "class Base(object):")
-    first = collect(incremental.parse(before, key), reuse=True)
-    second = collect(incremental.parse(after, key), reuse=True)
+    first = collect(incremental.parse(before, key), reuse=key)
+    second = collect(incremental.parse(after, key), reuse=key)
     incremental.forget(key)
     assert [o.kind.name for o in first.objects] == ["TRAINER"]
     assert second.objects == []  # no longer a transformers Trainer, though `Alias` is unchanged
@@ -193,12 +220,12 @@ def test_an_edit_inside_a_function_reaches_its_callers_only_through_what_it_retu
         "model = load()",
         "model.generate()",
     ]
-    collect(incremental.parse("\n".join(lines) + "\n", key), reuse=True)
+    collect(incremental.parse("\n".join(lines) + "\n", key), reuse=key)
     lines[5] = "    n = 2"  # prep returns what it did: `data = prep(1)` is reused
-    collect(incremental.parse("\n".join(lines) + "\n", key), reuse=True)
+    collect(incremental.parse("\n".join(lines) + "\n", key), reuse=key)
     assert statement_memo.last.collected == 1
     lines[9] = '    return AutoModelForCausalLM.from_pretrained("gpt2")'
-    facts = collect(incremental.parse("\n".join(lines) + "\n", key), reuse=True)
+    facts = collect(incremental.parse("\n".join(lines) + "\n", key), reuse=key)
     incremental.forget(key)
     assert statement_memo.last.collected == 3  # load, then model = load(), then its use
     generate = facts.calls[-1]
@@ -216,7 +243,7 @@ def test_what_an_edit_replaces_leaves_the_caches() -> None:
     for edit in range(30):
         lines[3 + edit % 20] += " "
         module = incremental.parse("\n".join(lines) + "\n", key)
-        collect(module, reuse=True)
+        collect(module, reuse=key)
         seen.update((id(s), s) for s in module.body)
     assert module is not None
     current = {id(s) for s in module.body}
