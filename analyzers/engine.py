@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,12 +66,27 @@ def syntax_error_finding(
 
 
 def project_root(path: Path) -> Path:
-    """The nearest folder above `path` with a pyproject.toml or .git, else the file's folder."""
+    """The nearest folder above `path` with a pyproject.toml or .git, else the file's folder.
+
+    Asked twice per check on every keystroke: an answer is kept for ROOT_RECHECK_S."""
+    now = time.monotonic()
+    known = _ROOTS.get(path)
+    if known is not None and now - known[1] < ROOT_RECHECK_S:
+        return known[0]
     start = path.parent.resolve()
+    root = start
     for folder in (start, *start.parents):
         if (folder / "pyproject.toml").is_file() or (folder / ".git").exists():
-            return folder
-    return start
+            root = folder
+            break
+    if len(_ROOTS) > 256:
+        _ROOTS.clear()
+    _ROOTS[path] = (root, now)
+    return root
+
+
+ROOT_RECHECK_S = 2.0
+_ROOTS: dict[Path, tuple[Path, float]] = {}
 
 
 def _syntax_check_only(text: str, source: SourceText, settings: Settings) -> list[Finding]:

@@ -166,14 +166,16 @@ class ModuleFacts:
     attr_writes: dict[str, list[cst.Attribute]] = field(default_factory=dict)
     # local name imported from a library -> every Name node that reads it (for rename fixes)
     name_uses: dict[str, list[cst.Name]] = field(default_factory=dict)
-    strings: set[str] = field(default_factory=set)
+    strings: set[str] = field(default_factory=set)  # every string literal, for context hints
     # id(node) -> index of the top-level statement holding it (positions are computed per statement)
-    statement_of: dict[int, int] = field(
-        default_factory=dict
-    )  # every string literal, for cheap context hints
+    statement_of: dict[int, int] = field(default_factory=dict)
     mentions_transformers: bool = False
+    # indexes built on first use, after collection
     _by_method: dict[str, list[CallFact]] | None = field(default=None, repr=False, compare=False)
     _by_receiver: dict[int, list[CallFact]] | None = field(default=None, repr=False, compare=False)
+    _by_target: dict[str, list[CallFact]] | None = field(default=None, repr=False, compare=False)
+    _by_kind: dict[Kind, list[ObjectFact]] | None = field(default=None, repr=False, compare=False)
+    _writes: dict[str, list[AttrUse]] | None = field(default=None, repr=False, compare=False)
 
     def calls_to(self, method: str) -> list[CallFact]:
         """Calls `<x>.<method>(...)`, in source order (indexed on first use, after collection)."""
@@ -186,7 +188,33 @@ class ModuleFacts:
         return self._by_method.get(method, [])
 
     def objects_of(self, kind: Kind) -> list[ObjectFact]:
-        return [o for o in self.objects if o.kind is kind]
+        """The objects of one kind, in source order."""
+        if self._by_kind is None:
+            index: dict[Kind, list[ObjectFact]] = {}
+            for obj in self.objects:
+                index.setdefault(obj.kind, []).append(obj)
+            self._by_kind = index
+        return self._by_kind.get(kind, [])
+
+    def attribute_writes(self, name: str) -> list[AttrUse]:
+        """Writes `<tracked object>....<name> = ...`, in source order."""
+        if self._writes is None:
+            index: dict[str, list[AttrUse]] = {}
+            for use in self.attr_uses:
+                if use.is_write and use.path:
+                    index.setdefault(use.path[-1], []).append(use)
+            self._writes = index
+        return self._writes.get(name, [])
+
+    def calls_assigned_to(self, name: str) -> list[CallFact]:
+        """Calls whose result is bound to `name` (`name = f(...)`), in source order."""
+        if self._by_target is None:
+            index: dict[str, list[CallFact]] = {}
+            for call in self.calls:
+                if call.target is not None:
+                    index.setdefault(call.target, []).append(call)
+            self._by_target = index
+        return self._by_target.get(name, [])
 
     def method_calls(self, obj: ObjectFact, method: str | None = None) -> list[CallFact]:
         """Calls `<x>.<method>(...)` whose receiver is `obj` (or a wrapper of it)."""

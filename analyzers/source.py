@@ -6,6 +6,7 @@ import ast
 import bisect
 import warnings
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from hflint.analyzers.findings import Edit, Position, Range
 
@@ -16,13 +17,10 @@ class SourceText:
     _line_starts: list[int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        starts = [0]
-        text = self.text
-        i = text.find("\n")
-        while i != -1:
-            starts.append(i + 1)
-            i = text.find("\n", i + 1)
-        self._line_starts = starts
+        # each line starts one past the end of the one before it (built in C: every keystroke)
+        lines = self.text.split("\n")
+        lines.pop()
+        self._line_starts = list(accumulate(map((1).__add__, map(len, lines)), initial=0))
 
     @property
     def line_count(self) -> int:

@@ -147,6 +147,19 @@ def _make_walker(visitor_type: type) -> _Walker:
     return go
 
 
+def child_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The children a walk visits, in source order: libcst's `children` rebuilds the node to
+    find them, this reads its fields."""
+    found: list[cst.CSTNode] = []
+    for name in _child_fields(node.__class__):
+        value = getattr(node, name)
+        if value.__class__ is list or value.__class__ is tuple:
+            found.extend(item for item in value if _is_node(item.__class__))
+        elif _is_node(value.__class__):
+            found.append(value)
+    return found
+
+
 # ---- the same walk, recorded once per statement and replayed ---------------------------------
 # One event: (hook, node, where to go on when a visit hook returns False).
 _Event = tuple[Callable[..., Any], cst.CSTNode, int]

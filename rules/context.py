@@ -66,6 +66,7 @@ class Checkpoint:
 
 
 T = TypeVar("T")
+_UNKNOWN = object()
 # Node -> its source code: generating it is slow, and the nodes of untouched statements (and
 # most findings) are the same from one keystroke to the next.
 _CODE: NodeCache[cst.CSTNode, str] = NodeCache(4096)
@@ -94,6 +95,7 @@ class RuleContext:
         # each top-level statement's first line, when the parse already knows them
         self.first_lines: list[int] | None = None
         self._shared: dict[Callable[..., Any], Any] = {}
+        self._checkpoints: dict[int, object] = {}  # id(object) -> its Checkpoint or None
 
     def shared(self, compute: Callable[[RuleContext], T]) -> T:
         """`compute(self)`, once per check: what several rules (or one rule, many times) derive
@@ -187,6 +189,12 @@ class RuleContext:
     # ---- checkpoints --------------------------------------------------------------------
     def checkpoint(self, obj: ObjectFact) -> Checkpoint | None:
         """Facts of the checkpoint `obj` was loaded from; None when unknown (stay silent)."""
+        known = self._checkpoints.get(id(obj), _UNKNOWN)
+        if known is _UNKNOWN:
+            known = self._checkpoints[id(obj)] = self._checkpoint(obj)
+        return known  # type: ignore[return-value]
+
+    def _checkpoint(self, obj: ObjectFact) -> Checkpoint | None:
         if obj.saved_from is not None:
             inner = self.checkpoint(obj.saved_from)
             if inner is None:

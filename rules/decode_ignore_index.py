@@ -15,6 +15,7 @@ import libcst as cst
 
 from hflint.analyzers.facts import CallFact, FunctionFact, Kind, ModuleFacts
 from hflint.analyzers.findings import Edit, Finding, Fix, Related, Severity
+from hflint.analyzers.node_cache import NodeCache
 from hflint.analyzers.values import Const, ObjRef
 from hflint.analyzers.walk import walk
 from hflint.rules.base import Example, Rule
@@ -285,7 +286,36 @@ class _Flow(Interpreter[_State]):
         return state
 
     def _scan(self, node: cst.CSTNode, state: _State, trail: Trail) -> None:
-        walk(node, _Scanner(self, state, trail))
+        calls, in_place = _CALLS.get(node, _calls_in)
+        if in_place or any(c in self.decoders for c in calls):
+            walk(node, _Scanner(self, state, trail))
+
+
+class _CallCollector:
+    def __init__(self) -> None:
+        self.calls: list[cst.Call] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)
+
+
+def _calls_in(node: cst.CSTNode) -> tuple[tuple[int, ...], bool]:
+    """The calls inside a statement, and whether one may clean a variable in place: a scan of
+    a statement with neither decoding nor cleaning changes nothing."""
+    collector = _CallCollector()
+    walk(node, collector)
+    in_place = False
+    for call in collector.calls:
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            name = func.attr.value
+            in_place = in_place or (name.endswith("_") and not name.startswith("_"))
+        in_place = in_place or _dotted_last(func) in _IN_PLACE_FUNCTIONS
+    return tuple(id(call) for call in collector.calls), in_place
+
+
+# Statement -> _calls_in(statement); the ids stay valid while the statement is kept
+_CALLS: NodeCache[cst.CSTNode, tuple[tuple[int, ...], bool]] = NodeCache(8192)
 
 
 def _from_source(expr: cst.Attribute | cst.Subscript, source: _Source) -> _Taint | None:

@@ -403,7 +403,7 @@ def _source_call(
     scope: cst.Module | cst.FunctionDef = (
         user.function.node if user.function is not None else ctx.module
     )
-    assigned = [c for c in ctx.facts.calls if c.target == name and c.function is user.function]
+    assigned = [c for c in ctx.facts.calls_assigned_to(name) if c.function is user.function]
     if not assigned or binding_count(scope, name) != len(assigned):
         return None  # bound by something other than a call the facts hold
     where = ctx.range(user.node).start

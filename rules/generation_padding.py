@@ -251,7 +251,7 @@ batch = tok(["short", "a much longer prompt"], padding=True, return_tensors="pt"
     @staticmethod
     def _sites(ctx: RuleContext, tok: ObjectFact) -> Iterator[PaddingSite]:
         name = tok.call.target or "tokenizer"
-        for call in ctx.facts.calls:
+        for call in ctx.facts.method_calls(tok):
             if not isinstance(call.receiver, ObjRef) or call.receiver.obj is not tok:
                 continue
             if not receiver_is_stable(ctx, call, tok):

@@ -202,8 +202,9 @@ def task_evidence(ctx: RuleContext) -> list[Evidence]:
                         (assumed or "a default") if overridable else "",
                     )
                 )
-        src, tgt = call.kw("src_lang"), call.kw("tgt_lang")
-        if src is not None and tgt is not None:
+        kwargs = call.kwargs
+        if "src_lang" in kwargs and "tgt_lang" in kwargs:
+            src, tgt = kwargs["src_lang"], kwargs["tgt_lang"]
             a, b = _const_str(src.value), _const_str(tgt.value)
             if a and b and a != b:
                 found.append(

@@ -43,8 +43,16 @@ REMOVED = {
 }
 
 
-def _uses(ctx: RuleContext) -> Iterator[tuple[str, cst.CSTNode, ImportFact | None]]:
+def _uses(ctx: RuleContext) -> list[tuple[str, cst.CSTNode, ImportFact | None]]:
     """Every place a `transformers.X` name is imported or used through a module alias."""
+    return ctx.shared(_find_uses)
+
+
+def _find_uses(ctx: RuleContext) -> list[tuple[str, cst.CSTNode, ImportFact | None]]:
+    return list(_each_use(ctx))
+
+
+def _each_use(ctx: RuleContext) -> Iterator[tuple[str, cst.CSTNode, ImportFact | None]]:
     seen: set[int] = set()
     for imp in ctx.facts.import_facts:
         if imp.module.split(".")[0] == "transformers":

@@ -50,7 +50,16 @@ class Load:
         return f"{self.cls}.{self.call.method or 'from_pretrained'}"
 
 
-def loads(ctx: RuleContext) -> Iterator[Load]:
+def loads(ctx: RuleContext) -> list[Load]:
+    """Every load the rules of this module check; worked out once per check."""
+    return ctx.shared(_find_loads)
+
+
+def _find_loads(ctx: RuleContext) -> list[Load]:
+    return list(_each_load(ctx))
+
+
+def _each_load(ctx: RuleContext) -> Iterator[Load]:
     for obj in ctx.facts.objects:
         if obj.kind is Kind.PIPELINE:
             continue

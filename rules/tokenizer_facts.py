@@ -21,6 +21,7 @@ from hflint.analyzers.checkpoints import CheckpointFacts, read_json
 from hflint.analyzers.facts import CallFact, FunctionFact, Kind, ObjectFact
 from hflint.analyzers.node_cache import NodeCache
 from hflint.analyzers.values import Const, ObjRef, Value
+from hflint.analyzers.walk import child_nodes
 from hflint.rules.context import RuleContext
 
 # Calls on a tokenizer whose result is model input.
@@ -237,7 +238,7 @@ def _sources(
             continue
         if isinstance(current, (cst.Lambda, cst.FunctionDef)):
             continue
-        stack.extend(current.children)
+        stack.extend(child_nodes(current))
 
 
 def _call_chain(node: cst.BaseExpression) -> list[int]:

@@ -151,10 +151,8 @@ def setting(
 
 
 def _written_later(obj: ObjectFact, name: str, facts: ModuleFacts) -> bool:
-    for use in facts.attr_uses:
-        if not use.is_write or not use.path:
-            continue
-        if use.obj is obj and use.path[-1] == name:
+    for use in facts.attribute_writes(name):
+        if use.obj is obj:
             return True
         if use.obj.kind is Kind.TRAINER and use.path == ("args", name):
             return True

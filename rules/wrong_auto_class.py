@@ -65,8 +65,16 @@ def _registered(ctx: RuleContext) -> tuple[set[str], set[str]]:
     return classes, types
 
 
-def auto_loads(ctx: RuleContext) -> Iterator[tuple[ObjectFact, Checkpoint]]:
+def auto_loads(ctx: RuleContext) -> list[tuple[ObjectFact, Checkpoint]]:
     """Auto-class model loads whose checkpoint facts are known and not remote code."""
+    return ctx.shared(_find_auto_loads)
+
+
+def _find_auto_loads(ctx: RuleContext) -> list[tuple[ObjectFact, Checkpoint]]:
+    return list(_each_auto_load(ctx))
+
+
+def _each_auto_load(ctx: RuleContext) -> Iterator[tuple[ObjectFact, Checkpoint]]:
     classes, types = registered(ctx)
     for obj in ctx.objects(Kind.MODEL):
         if obj.user_class or obj.method not in ("from_pretrained", "from_config"):
