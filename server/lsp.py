@@ -25,6 +25,9 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+SWITCH_INTERVAL_S = 0.0005
+
+
 def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
     if not isinstance(args, argparse.Namespace):
         parser = argparse.ArgumentParser(prog="hflint server", description=__doc__)
@@ -48,6 +51,9 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
 
     # Started before pygls is imported: the child gets the engine ready on the other core.
     worker = None if os.environ.get("HFLINT_CHECK_IN_PROCESS") else CheckWorker()
+    # The event loop, the check thread and the stdin thread hand the GIL to each other on every
+    # keystroke; with the default 5 ms switch interval, each hand-off may wait that long.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
 
     if address is None:
         from hflint.server import lsp_bootstrap
@@ -59,7 +65,7 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         server.protocol.early_initialize = early
         gc.freeze()  # pygls and lsprotocol live as long as the process: out of the GC's sight
         print(f"hflint {__version__}: language server on stdio", file=sys.stderr, flush=True)
-        server.start_io(stdin=stdin)  # type: ignore[arg-type]
+        server.start_io(stdin=stdin)
         return 0
     from hflint.server.lsp_server import HflintServer
 

@@ -9,6 +9,8 @@ diagnostics do not cover notebook cells.
 from __future__ import annotations
 
 import asyncio
+import logging
+import sys
 import threading
 import traceback
 import uuid
@@ -19,6 +21,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from lsprotocol import types
+from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 
 from hflint import __version__
@@ -41,6 +44,7 @@ from hflint.server.lsp_language import TRIGGER_CHARACTERS, completions, hover
 from hflint.server.lsp_loads import LoadSite, load_sites
 from hflint.server.lsp_positions import UTF16
 from hflint.server.lsp_protocol import HflintProtocol
+from hflint.server.lsp_reader import MessageReader
 from hflint.server.lsp_settings import (
     ConfigResolver,
     parse_editor_settings,
@@ -100,7 +104,29 @@ class HflintServer(LanguageServer):
         self._loads: dict[str, tuple[int, list[LoadSite]]] = {}
         _register(self)
 
+    def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
+        """pygls's stdio loop, with a reader that hands over whole messages (lsp_reader.py)."""
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(
+                run_async(
+                    stop_event=self._stop_event,
+                    reader=MessageReader(stdin or sys.stdin.buffer),
+                    protocol=self.protocol,
+                    logger=logging.getLogger("pygls.server"),
+                    error_handler=self.report_server_error,
+                )
+            )
+        except BrokenPipeError:
+            logging.getLogger("pygls.server").error("Connection to the client is lost.")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]
+
     # ---- helpers the feature modules use ---------------------------------------------------
+
     def path_of(self, uri: str) -> Path:
         return uri_to_path(uri, self.configs.cwd)
 
