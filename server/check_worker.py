@@ -74,7 +74,7 @@ def serve(requests: int, replies: IO[bytes]) -> None:
     from hflint.server.runner import check_text, resolver_for
     from hflint.server.warm_up import warm_up
 
-    warm_up()
+    warm_up(wanted=lambda: bool(select.select([requests], [], [], 0)[0]))
     # What the warm-up loaded (rules, transformers' tables, libcst) lives as long as the process:
     # take it out of the collector's sight. A check never waits for the collector: the young
     # generations are swept once its reply is on its way, the whole heap when idle (or, in a
@@ -83,6 +83,7 @@ def serve(requests: int, replies: IO[bytes]) -> None:
     gc.disable()
     swept = True
     since_full = 0
+    prechecked: tuple[tuple[object, ...], object] | None = None  # (check inputs, its reply)
     while True:
         if not swept and not select.select([requests], [], [], IDLE_SWEEP_S)[0]:
             gc.collect()
@@ -95,9 +96,20 @@ def serve(requests: int, replies: IO[bytes]) -> None:
         kind = request[0]
         try:
             if kind == "check":
-                _, text, path, config, key = request
+                inputs = request[1:]
+                if prechecked is not None and prechecked[0] == inputs:
+                    reply: tuple[str, object] = ("ok", (*prechecked[1], True))  # type: ignore[misc]
+                else:
+                    _, text, path, config, key = request
+                    findings = check_text(text, path, config, key)[0]
+                    reply = ("ok", (findings, reasons_for(findings), False))
+                prechecked = None
+            elif kind == "precheck":
+                _, text, path, root, settings, key = request
+                config = _config_for(path, root, settings)
                 findings = check_text(text, path, config, key)[0]
-                reply: tuple[str, object] = ("ok", (findings, reasons_for(findings)))
+                prechecked = ((text, path, config, key), (findings, reasons_for(findings)))
+                reply = ("ok", None)
             elif kind == "forget-checkpoints":
                 for settings in request[1]:
                     resolver_for(settings).clear()
@@ -113,6 +125,15 @@ def serve(requests: int, replies: IO[bytes]) -> None:
             since_full = 0
         else:
             gc.collect(1)
+
+
+def _config_for(path: Path, root: Path, settings: object) -> Config:
+    """The configuration the server gives `path` right after `initialize` (lsp_precheck.py)."""
+    from hflint.server.lsp_settings import ConfigResolver, parse_editor_settings, unwrap
+
+    resolver = ConfigResolver(root)
+    resolver.editor = parse_editor_settings(unwrap(settings))[0]
+    return resolver.for_file(path)
 
 
 def main() -> None:
@@ -131,6 +152,7 @@ class CheckWorker:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
+        self.prechecks_used = 0
         self._start()
 
     def _start(self) -> None:
@@ -176,9 +198,19 @@ class CheckWorker:
         from hflint.server.fix_titles import remember
 
         reply = self._call(("check", text, path, config, document_key), self.time_limit)
-        findings, reasons = cast("tuple[list[Finding], dict[str, str | None]]", reply)
+        findings, reasons, prechecked = cast(
+            "tuple[list[Finding], dict[str, str | None], bool]", reply
+        )
+        self.prechecks_used += prechecked
         remember(reasons)  # fix titles without loading the rules here
         return findings
+
+    def precheck(
+        self, text: str, path: Path, root: Path, settings: object, document_key: str
+    ) -> None:
+        """Check a document before the server asks (lsp_precheck.py); the server's own check of
+        the same inputs then gets this result."""
+        self._call(("precheck", text, path, root, settings, document_key), self.time_limit)
 
     def forget_checkpoints(self, settings: list[Settings]) -> None:
         self._call(("forget-checkpoints", settings), self.time_limit)

@@ -58,14 +58,21 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
     if address is None:
         from hflint.server import lsp_bootstrap
 
-        stdin, early = lsp_bootstrap.start(sys.stdin.buffer, sys.stdout.buffer)
+        stdin, early, initialize = lsp_bootstrap.start(sys.stdin.buffer, sys.stdout.buffer)
+        from hflint.server.lsp_precheck import first_open_hook
+        from hflint.server.lsp_reader import MessageReader
+
+        # Reading starts now: the first document opened is checked while pygls loads.
+        hook = first_open_hook(worker, initialize) if worker is not None else None
+        reader = MessageReader(stdin, hook)  # type: ignore[arg-type]
+        reader.start()
         from hflint.server.lsp_server import HflintServer
 
         server = HflintServer(worker)
         server.protocol.early_initialize = early
         gc.freeze()  # pygls and lsprotocol live as long as the process: out of the GC's sight
         print(f"hflint {__version__}: language server on stdio", file=sys.stderr, flush=True)
-        server.start_io(stdin=stdin)
+        server.start_io(stdin=reader)
         return 0
     from hflint.server.lsp_server import HflintServer
 

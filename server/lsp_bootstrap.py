@@ -151,17 +151,20 @@ def _write_response(out: IO[bytes], msg_id: int | str, result: object) -> None:
     out.flush()
 
 
-def start(stdin: IO[bytes], stdout: IO[bytes]) -> tuple[PrefixedReader, EarlyInitialize | None]:
-    """Read the first message; answer it now if it is an `initialize` seen before."""
+def start(
+    stdin: IO[bytes], stdout: IO[bytes]
+) -> tuple[PrefixedReader, EarlyInitialize | None, dict[str, Any] | None]:
+    """Read the first message; answer it now if it is an `initialize` seen before. Also
+    returns that message, when it is an `initialize`."""
     raw, message = read_message(stdin)
     reader = PrefixedReader(raw, stdin)
     if message is None or message.get("method") != "initialize" or "id" not in message:
-        return reader, None
+        return reader, None, None
     msg_id = message["id"]
     key = answer_key(message.get("params"))
     if key is None or not isinstance(msg_id, (int, str)):
-        return reader, None
+        return reader, None, message
     answer = stored_answer(key)
     if answer is not None:
         _write_response(stdout, msg_id, answer)
-    return reader, EarlyInitialize(msg_id, key, answered=answer is not None)
+    return reader, EarlyInitialize(msg_id, key, answered=answer is not None), message

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 from lsprotocol import types
 
@@ -21,6 +21,7 @@ from hflint.analyzers.findings import Position
 from hflint.analyzers.notebook import Notebook, build_notebook
 from hflint.server.config import Config
 from hflint.server.lsp_positions import LineIndex, apply_change
+from hflint.server.lsp_uris import uri_to_path as uri_to_path
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -107,19 +108,6 @@ class Snapshot:
             if cell.uri == uri:
                 return cell.start_line + line0 if cell.line_count else None
         return None
-
-
-def uri_to_path(uri: str, root: Path) -> Path:
-    """A file URI's path; other schemes (untitled:, vscode-notebook-cell:) get a path under the
-    workspace root, so per-file settings and relative lookups still have a place to start."""
-    parsed = urlparse(uri)
-    if parsed.scheme == "file":
-        path = unquote(parsed.path)
-        if len(path) > 2 and path[0] == "/" and path[2] == ":":  # file:///c:/x on Windows
-            path = path[1:]
-        return Path(path)
-    name = Path(unquote(parsed.path)).name or "untitled.py"
-    return root / name
 
 
 def is_python(doc: TextDocument) -> bool:

@@ -51,6 +51,7 @@ from hflint.server.lsp_settings import (
     pushed_settings,
     unwrap,
 )
+from hflint.server.lsp_uris import workspace_root
 from hflint.server.lsp_validate import Marks, run_validation
 from hflint.server.warm_up import warm_up
 
@@ -112,7 +113,9 @@ class HflintServer(LanguageServer):
             asyncio.run(
                 run_async(
                     stop_event=self._stop_event,
-                    reader=MessageReader(stdin or sys.stdin.buffer),
+                    reader=stdin
+                    if isinstance(stdin, MessageReader)
+                    else MessageReader(stdin or sys.stdin.buffer),
                     protocol=self.protocol,
                     logger=logging.getLogger("pygls.server"),
                     error_handler=self.report_server_error,
@@ -543,7 +546,6 @@ def _off_loop(executor: ThreadPoolExecutor, func: Callable[..., T], *args: Any) 
 
 
 def _root(params: types.InitializeParams) -> Path:
-    for uri in [f.uri for f in params.workspace_folders or []] + [params.root_uri or ""]:
-        if uri.startswith("file:"):
-            return uri_to_path(uri, Path.cwd())
-    return Path(params.root_path) if params.root_path else Path.cwd()
+    folders = [{"uri": f.uri} for f in params.workspace_folders or []]
+    raw = {"workspaceFolders": folders, "rootUri": params.root_uri, "rootPath": params.root_path}
+    return workspace_root(raw)

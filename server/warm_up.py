@@ -8,6 +8,8 @@ the user's first file is checked. Nothing here imports lsprotocol or pygls.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 # A small script that walks most rules through their first use; its findings are dropped.
 SAMPLE = """\
 import torch
@@ -32,8 +34,9 @@ classify = pipeline("text-classification", model="distilbert-base-uncased-finetu
 """
 
 
-def warm_up() -> None:
-    """Import the engine, read transformers' tables, and check the sample once."""
+def warm_up(wanted: Callable[[], bool] = lambda: False) -> None:
+    """Import the engine, read transformers' tables, and check the sample once. The sample is
+    left out when `wanted()` says a real check is waiting: that check warms the same caches."""
     try:
         from hflint.analyzers.engine import analyze_source
         from hflint.analyzers.knowledge import load_knowledge
@@ -42,7 +45,8 @@ def warm_up() -> None:
 
         all_rules()
         load_knowledge()
-        analyze_source(SAMPLE)
+        if not wanted():
+            analyze_source(SAMPLE)
         model_files("modeling")  # HF406 looks for classes outside their model's folder
     except Exception:  # the first real check reports whatever is wrong
         pass

@@ -67,3 +67,48 @@ def test_failures_and_hangs_are_reported_and_the_next_check_works(sabotaged: Pat
         assert worker.starts == 2
     finally:
         worker.close()
+
+
+def _server_config(root: Path, path: Path, settings: object) -> Config:
+    """What the server computes for `path` after `initialize` with these editor settings."""
+    from hflint.server.lsp_settings import ConfigResolver, parse_editor_settings, unwrap
+
+    resolver = ConfigResolver(root)
+    resolver.editor = parse_editor_settings(unwrap(settings))[0]
+    return resolver.for_file(path)
+
+
+def test_a_precheck_answers_the_servers_first_check_of_the_same_inputs(tmp_path: Path) -> None:
+    path = tmp_path / "train.py"
+    settings = {"settings": {"ignore": ["HF5"]}}
+    config = _server_config(tmp_path, path, settings)
+    worker = CheckWorker()
+    try:
+        worker.precheck(CODE, path, tmp_path, settings, "doc")
+        found = worker.check(CODE, path, config, "doc")
+        assert worker.prechecks_used == 1
+        assert found == check_text(CODE, path, config)[0]
+        assert [f.code for f in found] == ["HF102"]
+        # one use only: the same check again is computed
+        assert worker.check(CODE, path, config, "doc") == found
+        assert worker.prechecks_used == 1
+    finally:
+        worker.close()
+
+
+def test_a_precheck_of_other_inputs_is_not_used(tmp_path: Path) -> None:
+    path = tmp_path / "train.py"
+    worker = CheckWorker()
+    try:
+        # the server's settings changed meanwhile: HF102 is ignored now
+        worker.precheck(CODE, path, tmp_path, None, "doc")
+        changed = _server_config(tmp_path, path, {"ignore": ["HF102"]})
+        assert worker.check(CODE, path, changed, "doc") == []
+        # the text changed before the server asked
+        worker.precheck(CODE, path, tmp_path, None, "doc")
+        config = _server_config(tmp_path, path, None)
+        edited = CODE.replace("facebook/bart-large-cnn", "gpt2")
+        assert worker.check(edited, path, config, "doc") == check_text(edited, path, config)[0]
+        assert worker.prechecks_used == 0
+    finally:
+        worker.close()

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import threading
+import time
 
 from hflint.server.lsp_reader import MessageReader, read_framed
 
@@ -59,3 +60,28 @@ def test_pygls_reads_the_same_bytes_through_the_async_interface() -> None:
     received = asyncio.run(read_all())
     writer.join()
     assert received == messages
+
+
+def test_messages_read_before_the_loop_runs_wait_and_the_hook_sees_them() -> None:
+    messages = [frame({"id": i, "method": "textDocument/didOpen"}) for i in range(3)]
+    seen: list[bytes] = []
+    read_end, write_end = os.pipe()
+    with os.fdopen(write_end, "wb") as out:
+        out.write(b"".join(messages))
+    reader = MessageReader(os.fdopen(read_end, "rb"), early=seen.append)
+    reader.start()  # reads all three, and the end of the stream, before any loop exists
+    deadline = time.monotonic() + 10
+    while len(seen) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert seen == messages
+
+    async def read_all() -> bytes:
+        got = b""
+        while line := await reader.readline():
+            got += line
+            if line == b"\r\n":
+                length = int(got.rsplit(b"Content-Length: ", 1)[1].split(b"\r\n")[0])
+                got += await reader.readexactly(length)
+        return got
+
+    assert asyncio.run(read_all()) == b"".join(messages)
