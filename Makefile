@@ -6,7 +6,7 @@ STAMP := $(VENV)/.hflint-installed
 # torch is pinned and installed first: an unpinned torch pulls gigabytes of CUDA wheels.
 TORCH := torch==2.13.0
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test lint typecheck unit bench clean extension vsix
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,7 +38,20 @@ typecheck: relink
 unit: relink
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q
 
-test: lint typecheck unit
+test: lint typecheck unit extension
+
+# The VS Code extension (editor-client/): its lock file pins every package; node 20.
+EXT := editor-client
+$(EXT)/node_modules/.installed: $(EXT)/package.json $(EXT)/package-lock.json
+	cd $(EXT) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+extension: $(EXT)/node_modules/.installed
+	cd $(EXT) && npm run --silent typecheck && npm run --silent lint && npm run --silent test
+
+# An installable .vsix, built offline from the locked packages: editor-client/hflint.vsix
+vsix: $(EXT)/node_modules/.installed
+	cd $(EXT) && npm run --silent vsix
 
 bench: relink
 	$(PY) bench/run.py
@@ -46,3 +59,4 @@ bench: relink
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(EXT)/node_modules $(EXT)/dist $(EXT)/out $(EXT)/hflint.vsix

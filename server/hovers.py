@@ -493,7 +493,7 @@ def checkpoint_hover(
     )
     lines = [f"**`{facts.name}`** · checkpoint{at}", ""]
     if facts.model_type:
-        lines.append(f"- **Model type:** `{facts.model_type}`{_shape(facts, knowledge)}")
+        lines.append(f"- **Model type:** `{facts.model_type}`{shape_of(facts, knowledge)}")
     if facts.architectures:
         lines.append(f"- **Architectures:** {', '.join(f'`{a}`' for a in facts.architectures)}")
     if facts.base_model:
@@ -511,7 +511,7 @@ def checkpoint_hover(
     return "\n".join(lines)
 
 
-def _shape(facts: CheckpointFacts, knowledge: Knowledge) -> str:
+def shape_of(facts: CheckpointFacts, knowledge: Knowledge) -> str:
     """The checkpoint's own is_encoder_decoder first, then its model type's family."""
     model_type = facts.model_type or ""
     if facts.is_encoder_decoder:

@@ -109,25 +109,30 @@ def validate_actions(
         site_uri, rng = lsp_range(site.range, snapshot)
         if site_uri != uri or not _overlaps(rng, wanted):
             continue
-        argument = {
-            "uri": uri,
-            "range": range_json(rng),
-            "checkpoint": site.checkpoint,
-            "class": site.auto_class,
-            "task": site.task,
-            "revision": site.revision,
-            "subfolder": site.subfolder,
-            "kwargs": site.kwargs,
-        }
         title = f"Validate `{site.checkpoint}` by loading it ({site.auto_class})"
         actions.append(
             types.CodeAction(
                 title=title,
                 kind=types.CodeActionKind.Empty,
-                command=types.Command(title=title, command=VALIDATE_COMMAND, arguments=[argument]),
+                command=validate_command(title, site, uri, rng),
             )
         )
     return actions
+
+
+def validate_command(title: str, site: LoadSite, uri: str, rng: types.Range) -> types.Command:
+    """The `hflint.validate` command for one load (a code action's, or a code lens's)."""
+    argument = {
+        "uri": uri,
+        "range": range_json(rng),
+        "checkpoint": site.checkpoint,
+        "class": site.auto_class,
+        "task": site.task,
+        "revision": site.revision,
+        "subfolder": site.subfolder,
+        "kwargs": site.kwargs,
+    }
+    return types.Command(title=title, command=VALIDATE_COMMAND, arguments=[argument])
 
 
 def _overlaps(a: types.Range, b: types.Range) -> bool:

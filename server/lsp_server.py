@@ -41,6 +41,7 @@ from hflint.server.lsp_checker import Checker, Failure, Report, forget_checkpoin
 from hflint.server.lsp_convert import diagnostics_json, fingerprint, forget_conversions, result_id
 from hflint.server.lsp_documents import Documents, Snapshot, uri_to_path
 from hflint.server.lsp_language import TRIGGER_CHARACTERS, completions, hover
+from hflint.server.lsp_lenses import code_lenses
 from hflint.server.lsp_loads import LoadSite, load_sites
 from hflint.server.lsp_positions import UTF16
 from hflint.server.lsp_protocol import HflintProtocol
@@ -69,6 +70,7 @@ WATCHED = (
 )
 CHECKPOINT_FILES = {"config.json", "adapter_config.json"}
 T = TypeVar("T")
+STATUS_REQUEST = "hflint/status"
 
 
 class HflintServer(LanguageServer):
@@ -444,6 +446,19 @@ class HflintServer(LanguageServer):
     async def completion(self, params: types.CompletionParams) -> types.CompletionList | None:
         return await self._at_position(completions, params.text_document.uri, params.position)
 
+    async def code_lens(self, params: types.CodeLensParams) -> list[types.CodeLens] | None:
+        uri = params.text_document.uri
+        owner = self.documents.owner(uri)
+        snapshot = self.snapshot_of(owner) if owner is not None else None
+        if snapshot is None:
+            return None
+        sites = await self._load_sites(snapshot)
+        return await _off_loop(self.requests, code_lenses, sites, snapshot, uri)
+
+    async def status(self, params: Any) -> dict[str, Any]:
+        """`hflint/status`: what a client shows about the server (VS Code's status bar)."""
+        return await _off_loop(self.requests, _status, self.checker.worker is not None)
+
     async def _at_position(
         self, answer: Callable[[Snapshot, str, types.Position], T], uri: str, pos: types.Position
     ) -> T | None:
@@ -490,6 +505,12 @@ def _register(server: HflintServer) -> None:
         (types.CODE_ACTION_RESOLVE, server.resolve_code_action, None),
         (types.TEXT_DOCUMENT_HOVER, server.hover, None),
         (
+            types.TEXT_DOCUMENT_CODE_LENS,
+            server.code_lens,
+            types.CodeLensOptions(resolve_provider=False),
+        ),
+        (STATUS_REQUEST, server.status, None),
+        (
             types.TEXT_DOCUMENT_COMPLETION,
             server.completion,
             types.CompletionOptions(trigger_characters=TRIGGER_CHARACTERS),
@@ -502,6 +523,17 @@ def _register(server: HflintServer) -> None:
         return await server.validate(*arguments)
 
     server.command(VALIDATE_COMMAND)(validate)
+
+
+def _status(checks_in_child: bool) -> dict[str, Any]:
+    from hflint.analyzers.knowledge import load_knowledge
+
+    return {
+        "hflint": __version__,
+        "transformers": load_knowledge().version or None,
+        "python": sys.executable,
+        "checks": "child process" if checks_in_child else "server process",
+    }
 
 
 def _plain(handler: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -37,6 +37,7 @@ from lsp_client import (
 )
 from lsprotocol import types
 
+import hflint
 from hflint.analyzers.findings import Severity
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(60)]
@@ -639,6 +640,42 @@ async def test_validate_is_offered_on_each_load(root: Path) -> None:
     start = units('s = "é😀"; model = ', "utf-8")
     assert model["range"]["start"] == {"line": 2, "character": start}
     assert pipe["checkpoint"] == "t5-small" and pipe["task"] == "summarization"
+
+
+async def test_code_lenses_say_what_is_known_of_each_checkpoint(root: Path) -> None:
+    text = (
+        "from transformers import AutoModelForSeq2SeqLM, AutoTokenizer\n"
+        'tok = AutoTokenizer.from_pretrained("t5-small")\n'
+        'model = AutoModelForSeq2SeqLM.from_pretrained("no-such-org/no-such-model")\n'
+        "other = AutoTokenizer.from_pretrained(name)\n"  # not a constant: nothing to say
+    )
+    async with session(root, VSCODE) as client:
+        uri = open_doc(client, _write(root / "lens.py", text), text)
+        lenses = await client.text_document_code_lens_async(
+            types.CodeLensParams(types.TextDocumentIdentifier(uri))
+        )
+    assert lenses is not None
+    shown = [(lens.range.start.line, lens.command.title) for lens in lenses if lens.command]
+    assert shown == [
+        (1, "t5-small: t5, encoder-decoder · hflint's table"),
+        (1, "Validate (AutoTokenizer)"),
+        (2, "no-such-org/no-such-model: not in a local folder, the HF cache or hflint's table"),
+        (2, "Validate (AutoModelForSeq2SeqLM)"),
+    ]
+    facts, validate = lenses[0].command, lenses[1].command
+    assert facts is not None and facts.command == ""  # text only
+    assert validate is not None and validate.command == "hflint.validate"
+    assert validate.arguments and validate.arguments[0]["checkpoint"] == "t5-small"
+
+
+async def test_status_names_the_versions_the_rules_speak_for(root: Path) -> None:
+    import transformers
+
+    async with session(root, VSCODE) as client:
+        status = await client.protocol.send_request_async("hflint/status", {})
+    assert status.hflint == hflint.__version__
+    assert status.transformers == transformers.__version__
+    assert status.checks == "child process"
 
 
 # ---- settings ----------------------------------------------------------------------------------
