@@ -38,7 +38,7 @@ typecheck: relink
 unit: relink
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q
 
-test: lint typecheck unit extension
+test: lint typecheck extension unit
 
 # The VS Code extension (editor-client/): its lock file pins every package; node 20.
 EXT := editor-client
@@ -46,8 +46,10 @@ $(EXT)/node_modules/.installed: $(EXT)/package.json $(EXT)/package-lock.json
 	cd $(EXT) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Type-check, lint and unit-test the extension, and build the .vsix its end-to-end test installs.
 extension: $(EXT)/node_modules/.installed
 	cd $(EXT) && npm run --silent typecheck && npm run --silent lint && npm run --silent test
+	cd $(EXT) && npm run --silent vsix >/dev/null
 
 # An installable .vsix, built offline from the locked packages: editor-client/hflint.vsix
 vsix: $(EXT)/node_modules/.installed
