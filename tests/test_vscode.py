@@ -2,8 +2,9 @@
 
 The .vsix that `make vsix` builds is installed into code-server, which opens a script with a
 known mistake: the Problems panel must list hflint's finding, the code lens must say what is
-known of the checkpoint, the status bar the transformers version, and the quick-fix must
-change the file on disk. Screenshots are kept in editor-client/e2e/artifacts/.
+known of the checkpoint, the status bar the transformers version, the quick-fix must change
+the file on disk, and "hflint: Validate model at cursor" must show its progress and result in
+notifications. Screenshots are kept in editor-client/e2e/artifacts/.
 
 `.ci/run` installs code-server, Chromium and their Debian packages
 (editor-client/e2e/install-code-server.sh); where they are missing this test is skipped.
@@ -88,4 +89,11 @@ def test_vscode_shows_the_finding_and_applies_the_quick_fix(tmp_path: Path) -> N
     assert "transformers" in result["statusBar"]
     assert result["fixTitle"].startswith("Use `AutoModelForSeq2SeqLM`")
     assert 'AutoModelForSeq2SeqLM.from_pretrained("facebook/bart-large-cnn")' in result["fixed"]
+    validating = result["validating"]
+    assert "hflint: validating" in validating and "tiny-bart" in validating
+    assert "Cancel" in validating  # cancellable, from the notification
+    assert (
+        "tiny-bart: AutoModelForSeq2SeqLM builds BartForConditionalGeneration"
+        in result["validated"]
+    )
     assert (ARTIFACTS / "problems.png").stat().st_size > 10_000

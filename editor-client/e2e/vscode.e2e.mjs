@@ -21,9 +21,25 @@ const env = (name) => {
   return value;
 };
 
-const BROKEN = `from transformers import AutoModelForCausalLM
+// A tiny local checkpoint for "Validate model at cursor": its config is all a validation needs.
+const TINY_BART = {
+  model_type: "bart",
+  architectures: ["BartForConditionalGeneration"],
+  d_model: 16,
+  encoder_layers: 1,
+  decoder_layers: 1,
+  encoder_attention_heads: 2,
+  decoder_attention_heads: 2,
+  encoder_ffn_dim: 32,
+  decoder_ffn_dim: 32,
+  vocab_size: 100,
+  max_position_embeddings: 64,
+};
+
+const script = (tiny) => `from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
 
 model = AutoModelForCausalLM.from_pretrained("facebook/bart-large-cnn")
+small = AutoModelForSeq2SeqLM.from_pretrained("${tiny}")
 `;
 
 async function freePort() {
@@ -62,6 +78,10 @@ async function main() {
   fs.mkdirSync(path.join(userData, "User"), { recursive: true });
   fs.mkdirSync(workspace, { recursive: true });
   const target = path.join(workspace, "summarize.py");
+  const tiny = path.join(workspace, "tiny-bart");
+  fs.mkdirSync(tiny);
+  fs.writeFileSync(path.join(tiny, "config.json"), JSON.stringify(TINY_BART));
+  const BROKEN = script(tiny);
   fs.writeFileSync(target, BROKEN);
   fs.writeFileSync(
     path.join(userData, "User", "settings.json"),
@@ -155,6 +175,26 @@ async function main() {
     }
     result.fixed = fs.readFileSync(target, "utf8");
     await page.screenshot({ path: path.join(out, "fixed.png") });
+    // "hflint: Validate model at cursor" on the tiny checkpoint's line: a notification shows
+    // the validation running, then its summary
+    await page.keyboard.press("Control+G");
+    await page.keyboard.type("4");
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("F1");
+    await page.waitForSelector(".quick-input-widget input", { timeout: 30000 });
+    await page.keyboard.type("hflint: Validate model at cursor");
+    await page
+      .locator(".quick-input-list .monaco-list-row", { hasText: "Validate model at cursor" })
+      .first()
+      .waitFor({ timeout: 30000 });
+    await page.keyboard.press("Enter");
+    const running = page.locator(".notification-toast", { hasText: "hflint: validating" });
+    await running.first().waitFor({ timeout: 30000 });
+    result.validating = await running.first().innerText();
+    const done = page.locator(".notification-toast", { hasText: "BartForConditionalGeneration" });
+    await done.first().waitFor({ timeout: 180000 });
+    result.validated = await done.first().innerText();
+    await page.screenshot({ path: path.join(out, "validated.png") });
     result.ok = result.fixed.includes("AutoModelForSeq2SeqLM.from_pretrained");
   } catch (error) {
     result.error = String(error && error.stack ? error.stack : error);

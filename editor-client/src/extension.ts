@@ -315,7 +315,9 @@ async function validateAtCursor(): Promise<void> {
     vscode.window.showInformationMessage("hflint: open a Python file first.");
     return;
   }
-  const range = new vscode.Range(editor.selection.active, editor.selection.active);
+  // the loads on the cursor's line (or in the selection): the cursor need not be on the call
+  const selection = editor.selection;
+  const range = selection.isEmpty ? editor.document.lineAt(selection.active.line).range : selection;
   const actions = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>(
     "vscode.executeCodeActionProvider",
     editor.document.uri,
@@ -326,7 +328,7 @@ async function validateAtCursor(): Promise<void> {
     .find((command): command is vscode.Command => (command as vscode.Command)?.command === VALIDATE);
   if (validate === undefined) {
     vscode.window.showInformationMessage(
-      "hflint: no model, tokenizer or pipeline load with a constant checkpoint at the cursor.",
+      "hflint: no model, tokenizer or pipeline load with a constant checkpoint on this line.",
     );
     return;
   }
