@@ -89,6 +89,38 @@ ROOT_RECHECK_S = 2.0
 _ROOTS: dict[Path, tuple[Path, float]] = {}
 
 
+# Documents whose last check had nothing to reuse (a first or full parse): their next keystroke
+# would collect every statement while recording its effect. The check process does that
+# recording when idle instead (prime_one), so the first keystroke is as quick as the others.
+_UNPRIMED: dict[str, tuple[cst.Module, Path | None]] = {}
+_MAX_UNPRIMED = 16
+
+
+def _unprimed(key: str, module: cst.Module, path: Path | None, primed: bool) -> None:
+    _UNPRIMED.pop(key, None)
+    if not primed:
+        _UNPRIMED[key] = (module, path)
+        while len(_UNPRIMED) > _MAX_UNPRIMED:
+            del _UNPRIMED[next(iter(_UNPRIMED))]
+
+
+def has_unprimed() -> bool:
+    return bool(_UNPRIMED)
+
+
+def prime_one() -> bool:
+    """Record what each statement of one document's latest parse gives (statement_memo.py),
+    for its next keystroke to replay; False when no document was left to prime."""
+    while _UNPRIMED:
+        key, (module, path) = _UNPRIMED.popitem()
+        if not incremental.is_latest(key, module):
+            continue  # edited since: that check primed it, or will
+        helpers = helpers_for(path, project_root(path)) if path is not None else None
+        collect(module, helpers, reuse=key)
+        return True
+    return False
+
+
 def _syntax_check_only(text: str, source: SourceText, settings: Settings) -> list[Finding]:
     """Files that cannot use transformers get only the cheap syntax check of `ast`."""
     if not settings.is_enabled(SYNTAX_ERROR_CODE):
@@ -145,11 +177,13 @@ def analyze_source(
         return Analysis([])
     helpers = helpers_for(path, project_root(path)) if path is not None else None
     # A document's first parse (or a full one) has nothing to reuse: the plain walk is faster
-    # than recording each statement's effect, which the next keystroke does instead.
+    # than recording each statement's effect, which the check process does when idle.
     reuse = (
         document_key if document_key and incremental.kept_statements(document_key, module) else None
     )
     facts = collect(module, helpers, reuse=reuse)
+    if document_key is not None:
+        _unprimed(document_key, module, path, primed=reuse is not None)
     resolver = resolver or CheckpointResolver(
         online=settings.online, hub_timeout=settings.hub_timeout
     )

@@ -68,6 +68,13 @@ def kept_statements(key: str, module: cst.Module) -> bool:
     return parsed is not None and parsed.module is module and parsed.spliced
 
 
+def is_latest(key: str, module: cst.Module) -> bool:
+    """Whether `module` is `key`'s latest parse."""
+    with _LOCK:
+        parsed = _LAST.get(key)
+    return parsed is not None and parsed.module is module
+
+
 def first_token_lines(key: str, module: cst.Module) -> list[int] | None:
     """Line of each top-level statement's first token, if `module` is `key`'s latest parse."""
     with _LOCK:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 _HEADER = struct.Struct("!I")
 CHECK_TIME_LIMIT_S = 60.0
 IDLE_SWEEP_S = 0.5  # no request for this long: a full garbage collection
+PRIME_AFTER_S = 0.05  # no request for this long: a document opened is primed for its edits
 FULL_SWEEP_EVERY = 500  # requests without a pause: a full garbage collection anyway
 
 
@@ -75,6 +76,8 @@ def serve(requests: int, replies: IO[bytes]) -> None:
     from hflint.server.warm_up import warm_up
 
     warm_up(wanted=lambda: bool(select.select([requests], [], [], 0)[0]))
+    from hflint.analyzers.engine import has_unprimed, prime_one
+
     # What the warm-up loaded (rules, transformers' tables, libcst) lives as long as the process:
     # take it out of the collector's sight. A check never waits for the collector: the young
     # generations are swept once its reply is on its way, the whole heap when idle (or, in a
@@ -85,6 +88,10 @@ def serve(requests: int, replies: IO[bytes]) -> None:
     since_full = 0
     prechecked: tuple[tuple[object, ...], object] | None = None  # (check inputs, its reply)
     while True:
+        if has_unprimed() and not select.select([requests], [], [], PRIME_AFTER_S)[0]:
+            with contextlib.suppress(Exception):  # only ever saves the next keystroke time
+                prime_one()
+            continue
         if not swept and not select.select([requests], [], [], IDLE_SWEEP_S)[0]:
             gc.collect()
             swept, since_full = True, 0

@@ -255,3 +255,29 @@ def test_what_an_edit_replaces_leaves_the_caches() -> None:
     incremental.forget(key)
     held = {id(node) for node, _ in statement_memo._MEMOS._entries.values()}
     assert not current & held  # a closed document's statements go too
+
+
+def test_a_document_primed_when_idle_replays_on_its_first_keystroke() -> None:
+    from hflint.analyzers import engine
+
+    text = (CORPUS / "amazon_reviews_summarization.py").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    row = next(i for i, line in enumerate(lines) if line.startswith("print("))
+    edited = "\n".join([*lines[:row], lines[row] + "  ", *lines[row + 1 :]]) + "\n"
+    statements = len(incremental.parse(text, "memo-test:count").body)
+    incremental.forget("memo-test:count")
+    # not primed: the first keystroke collects (and records) every statement
+    engine.analyze_source(text, document_key="memo-test:cold")
+    engine.analyze_source(edited, document_key="memo-test:cold")
+    assert statement_memo.last.collected == statements
+    # primed in between: it collects the edited statement only
+    engine.analyze_source(text, document_key="memo-test:primed")
+    assert engine.has_unprimed()
+    while engine.prime_one():
+        pass
+    assert not engine.has_unprimed()
+    engine.analyze_source(edited, document_key="memo-test:primed")
+    assert statement_memo.last.collected == 1
+    assert statement_memo.last.reused == statements - 1
+    for key in ("memo-test:cold", "memo-test:primed"):
+        incremental.forget(key)
