@@ -6,11 +6,16 @@ Rules read these facts; they never walk the syntax tree themselves.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import libcst as cst
 
 from hflint.analyzers.values import Const, Value
+
+T = TypeVar("T")
+K = TypeVar("K")
 
 
 class Kind(enum.Enum):
@@ -147,6 +152,16 @@ class LabelList:
     function: FunctionFact | None = None  # enclosing function, None at module level
 
 
+def _grouped(items: Iterable[T], key: Callable[[T], K | None]) -> dict[K, list[T]]:
+    """The items by key, each list in the items' order; an item whose key is None is left out."""
+    index: dict[K, list[T]] = {}
+    for item in items:
+        found = key(item)
+        if found is not None:
+            index.setdefault(found, []).append(item)
+    return index
+
+
 @dataclass
 class ModuleFacts:
     module: cst.Module
@@ -180,40 +195,27 @@ class ModuleFacts:
     def calls_to(self, method: str) -> list[CallFact]:
         """Calls `<x>.<method>(...)`, in source order (indexed on first use, after collection)."""
         if self._by_method is None:
-            index: dict[str, list[CallFact]] = {}
-            for call in self.calls:
-                if call.method is not None:
-                    index.setdefault(call.method, []).append(call)
-            self._by_method = index
+            self._by_method = _grouped(self.calls, lambda call: call.method)
         return self._by_method.get(method, [])
 
     def objects_of(self, kind: Kind) -> list[ObjectFact]:
         """The objects of one kind, in source order."""
         if self._by_kind is None:
-            index: dict[Kind, list[ObjectFact]] = {}
-            for obj in self.objects:
-                index.setdefault(obj.kind, []).append(obj)
-            self._by_kind = index
+            self._by_kind = _grouped(self.objects, lambda obj: obj.kind)
         return self._by_kind.get(kind, [])
 
     def attribute_writes(self, name: str) -> list[AttrUse]:
         """Writes `<tracked object>....<name> = ...`, in source order."""
         if self._writes is None:
-            index: dict[str, list[AttrUse]] = {}
-            for use in self.attr_uses:
-                if use.is_write and use.path:
-                    index.setdefault(use.path[-1], []).append(use)
-            self._writes = index
+            self._writes = _grouped(
+                self.attr_uses, lambda use: use.path[-1] if use.is_write and use.path else None
+            )
         return self._writes.get(name, [])
 
     def calls_assigned_to(self, name: str) -> list[CallFact]:
         """Calls whose result is bound to `name` (`name = f(...)`), in source order."""
         if self._by_target is None:
-            index: dict[str, list[CallFact]] = {}
-            for call in self.calls:
-                if call.target is not None:
-                    index.setdefault(call.target, []).append(call)
-            self._by_target = index
+            self._by_target = _grouped(self.calls, lambda call: call.target)
         return self._by_target.get(name, [])
 
     def method_calls(self, obj: ObjectFact, method: str | None = None) -> list[CallFact]:
