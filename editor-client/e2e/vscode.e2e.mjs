@@ -83,10 +83,14 @@ async function main() {
   fs.writeFileSync(path.join(tiny, "config.json"), JSON.stringify(TINY_BART));
   const BROKEN = script(tiny);
   fs.writeFileSync(target, BROKEN);
+  // "missing": the interpreter set for hflint does not have it, and the user must be told
+  const scenario = process.env.E2E_SCENARIO ?? "fix";
+  const noHflint = path.join(home, "python-without-hflint");
+  fs.writeFileSync(noHflint, "#!/bin/sh\nexit 1\n", { mode: 0o755 });
   fs.writeFileSync(
     path.join(userData, "User", "settings.json"),
     JSON.stringify({
-      "hflint.interpreter": env("HFLINT_PYTHON"),
+      "hflint.interpreter": scenario === "missing" ? noHflint : env("HFLINT_PYTHON"),
       "security.workspace.trust.enabled": false,
       "workbench.startupEditor": "none",
       "workbench.tips.enabled": false,
@@ -139,63 +143,76 @@ async function main() {
     await page.waitForSelector(".quick-input-list .monaco-list-row", { timeout: 30000 });
     await page.keyboard.press("Enter");
     await page.waitForSelector(".monaco-editor .view-lines", { timeout: 30000 });
-    // the Problems panel lists hflint's finding
-    await page.keyboard.press("Control+Shift+M");
-    const problem = page.locator(".markers-panel .monaco-list-row", { hasText: "HF102" });
-    await problem.first().waitFor({ timeout: 90000 });
-    result.problems = await page.locator(".markers-panel .monaco-list-row").allInnerTexts();
-    result.statusBar = await page
-      .locator(".statusbar-item", { hasText: "hflint" })
-      .first()
-      .innerText({ timeout: 30000 })
-      .catch(() => "");
-    const lens = page.locator(".codelens-decoration", { hasText: "encoder-decoder" });
-    await lens.first().waitFor({ timeout: 60000 });
-    result.codeLenses = await page.locator(".codelens-decoration").allInnerTexts();
-    await page.screenshot({ path: path.join(out, "problems.png") });
-    // the quick fix: from the problem, the light bulb's first fix, then save
-    await problem.first().click();
-    await page.keyboard.press("Enter"); // opens the problem with the editor focused
-    await page.waitForSelector(".monaco-editor.focused", { timeout: 30000 });
-    await page.keyboard.press("Control+.");
-    const fix = page.locator(".action-widget .monaco-list-row", { hasText: "AutoModelForSeq2SeqLM" });
-    await fix.first().waitFor({ timeout: 30000 });
-    result.fixTitle = await fix.first().innerText();
-    await page.screenshot({ path: path.join(out, "quick-fix.png") });
-    // the menu owns the pointer: choose with the keyboard
-    const focused = page.locator(".action-widget .monaco-list-row.focused");
-    for (let i = 0; i < 10 && !(await focused.innerText()).includes("AutoModelForSeq2SeqLM"); i++) {
-      await page.keyboard.press("ArrowDown");
+    if (scenario === "missing") {
+      const toast = page.locator(".notification-toast", { hasText: "hflint is not installed in" });
+      await toast.first().waitFor({ timeout: 60000 });
+      result.message = await toast.first().innerText();
+      result.statusBar = await page
+        .locator(".statusbar-item", { hasText: "hflint" })
+        .first()
+        .getAttribute("aria-label", { timeout: 30000 })
+        .catch(() => "");
+      await page.screenshot({ path: path.join(out, "missing.png") });
+      result.ok = true;
+    } else {
+      // the Problems panel lists hflint's finding
+      await page.keyboard.press("Control+Shift+M");
+      const problem = page.locator(".markers-panel .monaco-list-row", { hasText: "HF102" });
+      await problem.first().waitFor({ timeout: 90000 });
+      result.problems = await page.locator(".markers-panel .monaco-list-row").allInnerTexts();
+      result.statusBar = await page
+        .locator(".statusbar-item", { hasText: "hflint" })
+        .first()
+        .innerText({ timeout: 30000 })
+        .catch(() => "");
+      const lens = page.locator(".codelens-decoration", { hasText: "encoder-decoder" });
+      await lens.first().waitFor({ timeout: 60000 });
+      result.codeLenses = await page.locator(".codelens-decoration").allInnerTexts();
+      await page.screenshot({ path: path.join(out, "problems.png") });
+      // the quick fix: from the problem, the light bulb's first fix, then save
+      await problem.first().click();
+      await page.keyboard.press("Enter"); // opens the problem with the editor focused
+      await page.waitForSelector(".monaco-editor.focused", { timeout: 30000 });
+      await page.keyboard.press("Control+.");
+      const fix = page.locator(".action-widget .monaco-list-row", { hasText: "AutoModelForSeq2SeqLM" });
+      await fix.first().waitFor({ timeout: 30000 });
+      result.fixTitle = await fix.first().innerText();
+      await page.screenshot({ path: path.join(out, "quick-fix.png") });
+      // the menu owns the pointer: choose with the keyboard
+      const focused = page.locator(".action-widget .monaco-list-row.focused");
+      for (let i = 0; i < 10 && !(await focused.innerText()).includes("AutoModelForSeq2SeqLM"); i++) {
+        await page.keyboard.press("ArrowDown");
+      }
+      await page.keyboard.press("Enter");
+      await page.keyboard.press("Control+S");
+      const deadline = Date.now() + 30000;
+      while (Date.now() < deadline && fs.readFileSync(target, "utf8") === BROKEN) {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      result.fixed = fs.readFileSync(target, "utf8");
+      await page.screenshot({ path: path.join(out, "fixed.png") });
+      // "hflint: Validate model at cursor" on the tiny checkpoint's line: a notification shows
+      // the validation running, then its summary
+      await page.keyboard.press("Control+G");
+      await page.keyboard.type("4");
+      await page.keyboard.press("Enter");
+      await page.keyboard.press("F1");
+      await page.waitForSelector(".quick-input-widget input", { timeout: 30000 });
+      await page.keyboard.type("hflint: Validate model at cursor");
+      await page
+        .locator(".quick-input-list .monaco-list-row", { hasText: "Validate model at cursor" })
+        .first()
+        .waitFor({ timeout: 30000 });
+      await page.keyboard.press("Enter");
+      const running = page.locator(".notification-toast", { hasText: "hflint: validating" });
+      await running.first().waitFor({ timeout: 30000 });
+      result.validating = await running.first().innerText();
+      const done = page.locator(".notification-toast", { hasText: "BartForConditionalGeneration" });
+      await done.first().waitFor({ timeout: 180000 });
+      result.validated = await done.first().innerText();
+      await page.screenshot({ path: path.join(out, "validated.png") });
+      result.ok = result.fixed.includes("AutoModelForSeq2SeqLM.from_pretrained");
     }
-    await page.keyboard.press("Enter");
-    await page.keyboard.press("Control+S");
-    const deadline = Date.now() + 30000;
-    while (Date.now() < deadline && fs.readFileSync(target, "utf8") === BROKEN) {
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    result.fixed = fs.readFileSync(target, "utf8");
-    await page.screenshot({ path: path.join(out, "fixed.png") });
-    // "hflint: Validate model at cursor" on the tiny checkpoint's line: a notification shows
-    // the validation running, then its summary
-    await page.keyboard.press("Control+G");
-    await page.keyboard.type("4");
-    await page.keyboard.press("Enter");
-    await page.keyboard.press("F1");
-    await page.waitForSelector(".quick-input-widget input", { timeout: 30000 });
-    await page.keyboard.type("hflint: Validate model at cursor");
-    await page
-      .locator(".quick-input-list .monaco-list-row", { hasText: "Validate model at cursor" })
-      .first()
-      .waitFor({ timeout: 30000 });
-    await page.keyboard.press("Enter");
-    const running = page.locator(".notification-toast", { hasText: "hflint: validating" });
-    await running.first().waitFor({ timeout: 30000 });
-    result.validating = await running.first().innerText();
-    const done = page.locator(".notification-toast", { hasText: "BartForConditionalGeneration" });
-    await done.first().waitFor({ timeout: 180000 });
-    result.validated = await done.first().innerText();
-    await page.screenshot({ path: path.join(out, "validated.png") });
-    result.ok = result.fixed.includes("AutoModelForSeq2SeqLM.from_pretrained");
   } catch (error) {
     result.error = String(error && error.stack ? error.stack : error);
     await page.screenshot({ path: path.join(out, "failure.png") }).catch(() => undefined);

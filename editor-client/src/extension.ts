@@ -78,7 +78,7 @@ async function start(): Promise<void> {
   if (isFailure(found)) {
     showStatus("$(error) hflint", found.message);
     log.error(found.message);
-    await explainFailure(found.message, found.install);
+    void explainFailure(found.message, found.install); // not awaited: a restart must not wait for a click
     return;
   }
   log.info(`Starting ${found.command} ${found.args.join(" ")} (${found.source})`);
@@ -95,7 +95,7 @@ async function start(): Promise<void> {
     const message = `The hflint server did not start (${found.command} ${found.args.join(" ")}): ${String(error)}`;
     log.error(message);
     showStatus("$(error) hflint", message);
-    await explainFailure(message, "python -m pip install hflint");
+    void explainFailure(message, "python -m pip install hflint");
     return;
   }
   await showServerStatus(started, found);
