@@ -5,7 +5,8 @@ known mistake: the Problems panel must list hflint's finding, the code lens must
 known of the checkpoint, the status bar the transformers version, the quick-fix must change
 the file on disk, and "hflint: Validate model at cursor" must show its progress and result in
 notifications. A second run sets an interpreter without hflint: the user must be told what to
-install, with buttons to the settings and the install command. Screenshots are kept in editor-client/e2e/artifacts/.
+install, with buttons to the settings and the install command. Screenshots are kept in
+editor-client/e2e/artifacts/.
 
 `.ci/run` installs code-server, Chromium and their Debian packages
 (editor-client/e2e/install-code-server.sh); where they are missing this test is skipped.
