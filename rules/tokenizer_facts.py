@@ -204,8 +204,10 @@ def _direct_pairings(ctx: RuleContext) -> Iterator[Pairing]:
         return
     scopes: dict[int, dict[str, CallFact]] = {}
     for call in ctx.facts.calls:
+        if call.method not in MODEL_INPUT_METHODS:
+            continue
         model = _obj(call.receiver, Kind.MODEL)
-        if model is None or call.method not in MODEL_INPUT_METHODS:
+        if model is None:
             continue
         names = _scope_names(ctx, call.function, tok_calls, scopes)
         if call.function is not None:  # module names, unless a parameter shadows them
