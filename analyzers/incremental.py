@@ -61,25 +61,27 @@ def parse(text: str, key: str | None = None) -> cst.Module:
     return parsed.module
 
 
-def kept_statements(key: str, module: cst.Module) -> bool:
-    """Whether `module`, `key`'s latest parse, kept statements of the parse before it."""
+def _latest(key: str, module: cst.Module) -> ParsedModule | None:
+    """`key`'s latest parse, if `module` is it."""
     with _LOCK:
         parsed = _LAST.get(key)
-    return parsed is not None and parsed.module is module and parsed.spliced
+    return parsed if parsed is not None and parsed.module is module else None
+
+
+def kept_statements(key: str, module: cst.Module) -> bool:
+    """Whether `module`, `key`'s latest parse, kept statements of the parse before it."""
+    parsed = _latest(key, module)
+    return parsed is not None and parsed.spliced
 
 
 def is_latest(key: str, module: cst.Module) -> bool:
-    """Whether `module` is `key`'s latest parse."""
-    with _LOCK:
-        parsed = _LAST.get(key)
-    return parsed is not None and parsed.module is module
+    return _latest(key, module) is not None
 
 
 def first_token_lines(key: str, module: cst.Module) -> list[int] | None:
     """Line of each top-level statement's first token, if `module` is `key`'s latest parse."""
-    with _LOCK:
-        parsed = _LAST.get(key)
-    if parsed is None or parsed.module is not module or len(parsed.starts) != len(module.body):
+    parsed = _latest(key, module)
+    if parsed is None or len(parsed.starts) != len(module.body):
         return None
     text = parsed.text
     lines: list[int] = []

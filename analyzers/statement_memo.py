@@ -66,8 +66,6 @@ class _Effect:
     written: frozenset[Any]  # the keys it wrote in the module's dicts
 
 
-# The module-level dicts a signature reads, by their journal tags.
-_STATE = frozenset({"scope", "imports", "functions", "classes", "cli_defaults"})
 _EVERYTHING = None  # the uncertain names, when a statement rewrote a dict whole
 
 
@@ -258,26 +256,22 @@ def _still_holds(
         return False
     if not _same_items(old[1], facts.saved_paths):
         return False
-    if names_hold:
-        at = 2 + 5 * len(names)
-        if not isinstance(statement, cst.SimpleStatementLine):
-            if old[at] is not collector.current_statement:
-                return False
-            at += 1
-        return at == len(old)
     at = 2
-    for name in names:
-        for value in (
-            scope.get(name, _MISSING),
-            imports.get(name, _MISSING),
-            _returns(functions.get(name)),
-            classes.get(name, _MISSING),
-            defaults.get(name, _MISSING),
-        ):
-            kept = old[at]
-            if kept is not value and not _same(kept, value):
-                return False
-            at += 1
+    if names_hold:
+        at += 5 * len(names)
+    else:
+        for name in names:
+            for value in (
+                scope.get(name, _MISSING),
+                imports.get(name, _MISSING),
+                _returns(functions.get(name)),
+                classes.get(name, _MISSING),
+                defaults.get(name, _MISSING),
+            ):
+                kept = old[at]
+                if kept is not value and not _same(kept, value):
+                    return False
+                at += 1
     if not isinstance(statement, cst.SimpleStatementLine):
         if old[at] is not collector.current_statement:
             return False
@@ -353,11 +347,10 @@ def _collect_one(
     if before is not None:
         log = [entry for entry in log if entry[0] != "scope"]
         log.extend(_scope_changes(before, collector.module_scope))
-    state = [entry[1] for entry in log if entry[0] in _STATE]
+    # only the module's dicts log WHOLE (journal.py): a statement that rewrote one is not replayed
+    state = [entry[1] for entry in log if entry[0] in dicts]
     keys = None if any(key is WHOLE for key in state) else frozenset(state)
     if collector.used_helpers or keys is None:
-        return None, keys
-    if any(entry[1] is WHOLE for entry in log):
         return None, keys
     appended = tuple(
         (name, getattr(facts, name)[length:])

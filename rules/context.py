@@ -7,7 +7,7 @@ over every tree would cost several times the parse.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -103,6 +103,13 @@ class RuleContext:
         if compute not in self._shared:
             self._shared[compute] = compute(self)
         found: T = self._shared[compute]
+        return found
+
+    def shared_list(self, each: Callable[[RuleContext], Iterable[T]]) -> list[T]:
+        """`list(each(self))`, once per check (see `shared`)."""
+        if each not in self._shared:
+            self._shared[each] = list(each(self))
+        found: list[T] = self._shared[each]
         return found
 
     @cached_property

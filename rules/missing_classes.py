@@ -45,11 +45,7 @@ REMOVED = {
 
 def _uses(ctx: RuleContext) -> list[tuple[str, cst.CSTNode, ImportFact | None]]:
     """Every place a `transformers.X` name is imported or used through a module alias."""
-    return ctx.shared(_find_uses)
-
-
-def _find_uses(ctx: RuleContext) -> list[tuple[str, cst.CSTNode, ImportFact | None]]:
-    return list(_each_use(ctx))
+    return ctx.shared_list(_each_use)
 
 
 def _each_use(ctx: RuleContext) -> Iterator[tuple[str, cst.CSTNode, ImportFact | None]]:

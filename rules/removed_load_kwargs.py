@@ -52,11 +52,7 @@ class Load:
 
 def loads(ctx: RuleContext) -> list[Load]:
     """Every load the rules of this module check; worked out once per check."""
-    return ctx.shared(_find_loads)
-
-
-def _find_loads(ctx: RuleContext) -> list[Load]:
-    return list(_each_load(ctx))
+    return ctx.shared_list(_each_load)
 
 
 def _each_load(ctx: RuleContext) -> Iterator[Load]:

@@ -67,11 +67,7 @@ def _registered(ctx: RuleContext) -> tuple[set[str], set[str]]:
 
 def auto_loads(ctx: RuleContext) -> list[tuple[ObjectFact, Checkpoint]]:
     """Auto-class model loads whose checkpoint facts are known and not remote code."""
-    return ctx.shared(_find_auto_loads)
-
-
-def _find_auto_loads(ctx: RuleContext) -> list[tuple[ObjectFact, Checkpoint]]:
-    return list(_each_auto_load(ctx))
+    return ctx.shared_list(_each_auto_load)
 
 
 def _each_auto_load(ctx: RuleContext) -> Iterator[tuple[ObjectFact, Checkpoint]]:

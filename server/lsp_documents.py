@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from lsprotocol import types
 
@@ -21,9 +20,8 @@ from hflint.analyzers.findings import Position
 from hflint.analyzers.notebook import Notebook, build_notebook
 from hflint.server.config import Config
 from hflint.server.lsp_positions import LineIndex, apply_change
+from hflint.server.lsp_uris import is_python_document
 from hflint.server.lsp_uris import uri_to_path as uri_to_path
-
-PYTHON_SUFFIXES = (".py", ".pyi")
 
 
 @dataclass
@@ -111,10 +109,7 @@ class Snapshot:
 
 
 def is_python(doc: TextDocument) -> bool:
-    if doc.notebook is not None:
-        return False
-    suffix = Path(urlparse(doc.uri).path).suffix
-    return doc.language_id == "python" or suffix in PYTHON_SUFFIXES
+    return doc.notebook is None and is_python_document(doc.uri, doc.language_id)
 
 
 class Documents:

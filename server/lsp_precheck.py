@@ -18,12 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hflint.server.lsp_reader import body_of
-from hflint.server.lsp_uris import uri_to_path, workspace_root
+from hflint.server.lsp_uris import is_python_document, uri_to_path, workspace_root
 
 if TYPE_CHECKING:
     from hflint.server.check_worker import CheckWorker
-
-PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
 
 
 def first_open_hook(
@@ -45,7 +43,7 @@ def first_open_hook(
         uri, text = document.get("uri"), document.get("text")
         if payload.get("method") != "textDocument/didOpen" or not isinstance(text, str):
             return
-        if not isinstance(uri, str) or not _is_python(uri, document.get("languageId")):
+        if not isinstance(uri, str) or not is_python_document(uri, document.get("languageId")):
             return
         sent.set()
         path = uri_to_path(uri, root)
@@ -57,10 +55,6 @@ def first_open_hook(
         ).start()
 
     return hook
-
-
-def _is_python(uri: str, language: object) -> bool:
-    return language == "python" or uri.split("?")[0].endswith(PYTHON_SUFFIXES)
 
 
 def _precheck(

@@ -131,7 +131,6 @@ class HflintServer(LanguageServer):
             self.shutdown()  # type: ignore[no-untyped-call]
 
     # ---- helpers the feature modules use ---------------------------------------------------
-
     def path_of(self, uri: str) -> Path:
         return uri_to_path(uri, self.configs.cwd)
 
@@ -448,8 +447,7 @@ class HflintServer(LanguageServer):
 
     async def code_lens(self, params: types.CodeLensParams) -> list[types.CodeLens] | None:
         uri = params.text_document.uri
-        owner = self.documents.owner(uri)
-        snapshot = self.snapshot_of(owner) if owner is not None else None
+        snapshot = self._open_snapshot(uri)
         if snapshot is None:
             return None
         sites = await self._load_sites(snapshot)
@@ -462,11 +460,15 @@ class HflintServer(LanguageServer):
     async def _at_position(
         self, answer: Callable[[Snapshot, str, types.Position], T], uri: str, pos: types.Position
     ) -> T | None:
-        owner = self.documents.owner(uri)
-        snapshot = self.snapshot_of(owner) if owner is not None else None
+        snapshot = self._open_snapshot(uri)
         if snapshot is None:
             return None
         return await _off_loop(self.requests, answer, snapshot, uri, pos)
+
+    def _open_snapshot(self, uri: str) -> Snapshot | None:
+        """The snapshot of the document (or notebook) `uri` belongs to, if it is open."""
+        owner = self.documents.owner(uri)
+        return self.snapshot_of(owner) if owner is not None else None
 
 
 def _register(server: HflintServer) -> None:

@@ -1,10 +1,18 @@
-"""Document URIs as paths, without the LSP types (the server uses this before pygls loads)."""
+"""Document URIs as paths, and which are Python, without the LSP types (the server uses
+this before pygls loads)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+def is_python_document(uri: str, language_id: object) -> bool:
+    """A text document hflint checks: the client says Python, or its name does."""
+    return language_id == "python" or Path(urlparse(uri).path).suffix in PYTHON_SUFFIXES
 
 
 def uri_to_path(uri: str, root: Path) -> Path:

@@ -225,33 +225,44 @@ function asList(value: string[] | string | undefined): string[] {
   return Array.isArray(value) ? value : [];
 }
 
-async function pythonExtensionInterpreter(): Promise<string | undefined> {
+type PythonApi = Awaited<ReturnType<typeof import("@vscode/python-extension").PythonExtension.api>>;
+
+/** The Python extension's API, when it is installed. */
+async function pythonApi(): Promise<PythonApi | undefined> {
   try {
     const { PythonExtension } = await import("@vscode/python-extension");
-    const api = await PythonExtension.api();
+    return await PythonExtension.api();
+  } catch {
+    return undefined;
+  }
+}
+
+async function pythonExtensionInterpreter(): Promise<string | undefined> {
+  const api = await pythonApi();
+  if (api === undefined) {
+    return undefined;
+  }
+  try {
     const active = api.environments.getActiveEnvironmentPath(workspaceUri());
     const resolved = await api.environments.resolveEnvironment(active);
     return resolved?.executable.uri?.fsPath;
   } catch {
-    return undefined; // no Python extension
+    return undefined; // an environment it cannot resolve
   }
 }
 
 function watchPythonInterpreter(context: vscode.ExtensionContext): void {
-  void (async () => {
-    try {
-      const { PythonExtension } = await import("@vscode/python-extension");
-      const api = await PythonExtension.api();
-      context.subscriptions.push(
-        api.environments.onDidChangeActiveEnvironmentPath(() => {
-          log.info("The selected Python interpreter changed: restarting the server");
-          void restart();
-        }),
-      );
-    } catch {
-      // no Python extension: nothing to follow
+  void pythonApi().then((api) => {
+    if (api === undefined) {
+      return; // no Python extension: nothing to follow
     }
-  })();
+    context.subscriptions.push(
+      api.environments.onDidChangeActiveEnvironmentPath(() => {
+        log.info("The selected Python interpreter changed: restarting the server");
+        void restart();
+      }),
+    );
+  });
 }
 
 const nodeProbe: Probe = {
