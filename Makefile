@@ -1,25 +1,34 @@
-# Two commands matter: `make run` and `make test`. Both set up .venv on first use.
+# Two commands matter: `make run` and `make test`. Both set up .venv on first use, from the
+# hash-pinned lock (requirements/dev.lock), so a release on the package index never changes them.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.hflint-installed
-# torch is pinned and installed first: an unpinned torch pulls gigabytes of CUDA wheels.
-TORCH := torch==2.13.0
+LOCK := requirements/dev.lock
 
-.PHONY: run test lint typecheck unit bench clean extension vsix
+.PHONY: run test lint typecheck unit bench clean extension vsix lock test-latest
 
-$(STAMP): pyproject.toml Makefile
+# Every package comes from the lock, hash-checked (torch is the CPU build the lock names, never
+# a CUDA one); hflint itself is linked in with no dependency resolution and no build isolation.
+$(STAMP): $(LOCK) pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -qq --upgrade pip
-	$(PY) -m pip install -qq $(TORCH)
-	$(PY) -m pip install -qq -e '.[validate,dev]' $(TORCH) --config-settings editable_mode=strict
+	$(PY) -m pip install -qq --require-hashes --no-deps -r $(LOCK)
+	$(PY) -m pip install -qq --no-deps --no-build-isolation -e . --config-settings editable_mode=strict
 	touch $(STAMP)
+
+# Refresh the lock from pyproject.toml and requirements/dev.in (newest releases they allow).
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip show -qq pip-tools 2>/dev/null || $(PY) -m pip install -qq pip-tools==7.7.0
+	$(PY) -m piptools compile -q --generate-hashes --allow-unsafe --strip-extras \
+	  --extra validate --extra dev --extra hub --no-emit-find-links --no-emit-index-url \
+	  --upgrade -o $(LOCK) pyproject.toml requirements/dev.in
 
 # Strict editable installs link files: re-link when a module is added or removed.
 SOURCES := $(wildcard package/*.py analyzers/*.py analyzers/data/* analyzers/data/knowledge/* rules/*.py server/*.py)
 LINKED := $(VENV)/.hflint-linked
 $(LINKED): $(STAMP) $(SOURCES)
-	$(PY) -m pip install -qq --no-deps -e . --config-settings editable_mode=strict
+	$(PY) -m pip install -qq --no-deps --no-build-isolation -e . --config-settings editable_mode=strict
 	touch $(LINKED)
 
 .PHONY: relink

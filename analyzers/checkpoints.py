@@ -4,8 +4,9 @@ Unknown is an answer: a lookup that finds nothing returns None, never a guess fr
 A wrong fact turns into a false positive in some rule, so every reader here skips what it
 cannot parse instead of filling in a plausible value, and every fact names its source.
 
-huggingface_hub is imported inside the functions that need it: importing this module must
-stay cheap for the language server, and must never pull in transformers or torch.
+The Hub and its cache are reached through `hub_access`, which imports huggingface_hub only
+when it is installed and needed: importing this module must stay cheap for the language
+server, and must never pull in transformers or torch.
 """
 
 from __future__ import annotations
@@ -15,23 +16,24 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from hflint.analyzers.hub_access import (
+    FACT_FILES,
+    FileGetter,
+    cache_getter,
+    download_facts_files,
+    repo_folder,
+    run_with_deadline,
+)
+
 Source = Literal["local", "cache", "hub", "bundled"]
 
 TABLE_PATH = Path(__file__).with_name("data") / "checkpoints.json"
-# Files a checkpoint's facts are read from, in the order the hub path downloads them.
-FACT_FILES = (
-    "config.json",
-    "adapter_config.json",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
-    "generation_config.json",
-)
 # Composite configs set is_encoder_decoder in __init__, so their config.json may omit it.
 COMPOSITE_TYPES = frozenset({"encoder-decoder", "vision-encoder-decoder", "speech-encoder-decoder"})
 # Tokenizer classes with no default special tokens: a pad token they lack is really absent.
@@ -43,8 +45,6 @@ GENERIC_TOKENIZERS = frozenset(
 _REPO_ID = re.compile(r"^(?:[A-Za-z0-9_.-]+/)?[A-Za-z0-9_.-]{1,96}$")
 _TOKENIZER_HEAD = 65536  # "padding" comes third in tokenizer.json, right after "version"
 _MAX_ADAPTER_DEPTH = 4
-
-FileGetter = Callable[[str], "Path | None"]
 
 
 @dataclass(frozen=True)
@@ -302,90 +302,12 @@ def folder_getter(folder: Path) -> FileGetter:
     return get
 
 
-def cache_getter(
-    repo_id: str, cache_dir: Path, revision: str | None, subfolder: str | None
-) -> FileGetter:
-    """Files of `repo_id` at `revision` in the cache, through huggingface_hub's own reader."""
-    from huggingface_hub import try_to_load_from_cache
-
-    def get(filename: str) -> Path | None:
-        target = f"{subfolder.strip('/')}/{filename}" if subfolder else filename
-        try:
-            found = try_to_load_from_cache(repo_id, target, cache_dir=cache_dir, revision=revision)
-        except (OSError, ValueError):
-            return None
-        return Path(found) if isinstance(found, str) else None
-
-    return get
-
-
 def _snapshot_of(path: Path, subfolder: str | None) -> Path:
     depth = len(Path(subfolder).parts) if subfolder else 0
     folder = path.parent
     for _ in range(depth):
         folder = folder.parent
     return folder
-
-
-def download_facts_files(
-    repo_id: str,
-    *,
-    revision: str | None,
-    subfolder: str | None,
-    cache_dir: Path,
-    endpoint: str,
-    deadline: float,
-) -> dict[str, Path]:
-    """Fetches the fact files of `repo_id` into the cache; stops at the deadline.
-
-    Missing files are skipped; a missing, gated or unreachable repo ends the fetch. Runs in a
-    worker thread, so everything it raises is caught here.
-    """
-    from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import RemoteEntryNotFoundError
-
-    found: dict[str, Path] = {}
-    for filename in FACT_FILES:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
-        try:
-            path = hf_hub_download(
-                repo_id,
-                filename,
-                subfolder=subfolder or None,
-                revision=revision,
-                cache_dir=cache_dir,
-                endpoint=endpoint,
-                etag_timeout=max(remaining, 0.1),
-            )
-        except RemoteEntryNotFoundError:
-            continue
-        except Exception:
-            break
-        if isinstance(path, str):
-            found[filename] = Path(path)
-    return found
-
-
-def run_with_deadline(fn: Callable[[], Any], timeout: float) -> Any:
-    """`fn()` in a daemon thread; None if it has not returned within `timeout` seconds.
-
-    A daemon thread, not an executor: an executor's threads are joined at interpreter exit,
-    so a hung request would hang the exit too.
-    """
-    result: list[Any] = []
-
-    def work() -> None:
-        try:
-            result.append(fn())
-        except Exception:
-            result.append(None)
-
-    worker = threading.Thread(target=work, name="hflint-hub-lookup", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    return result[0] if result else None
 
 
 @cache
@@ -528,8 +450,8 @@ class CheckpointResolver:
     def _from_cache(
         self, name: str, revision: str | None, subfolder: str | None, cache_dir: Path
     ) -> CheckpointFacts | None:
-        if not (cache_dir / ("models--" + name.replace("/", "--"))).is_dir():
-            return None  # not cached: skip importing huggingface_hub at all
+        if not repo_folder(cache_dir, name).is_dir():
+            return None
         get = cache_getter(name, cache_dir, revision, subfolder)
         found = next((p for p in map(get, FACT_FILES) if p is not None), None)
         if found is None:

@@ -10,11 +10,12 @@ are evaluated by a small interpreter, never by importing.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import os
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+
+from hflint.analyzers import environment
 
 FORMAT_VERSION = 5
 
@@ -29,11 +30,9 @@ class _Unsupported(Exception):
 
 
 def find_transformers() -> Path | None:
-    """The installed transformers package directory; find_spec imports nothing."""
-    spec = importlib.util.find_spec("transformers")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations)))
+    """The project's transformers package folder (see `environment`); nothing is imported."""
+    found = environment.find()
+    return found.package if found is not None else None
 
 
 def read_version(pkg: Path) -> str:
