@@ -323,7 +323,12 @@ trainer = Trainer(model=lm, args=args, train_dataset=tokenized, data_collator=Da
 trainer.train()
 """,
             note="the catalogue's example",
-            fixed="""from transformers import AutoModelForCausalLM, AutoTokenizer, DataCollatorWithPadding, Trainer, DataCollatorForLanguageModeling
+            fixed="""from transformers import (
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    DataCollatorForLanguageModeling,
+    Trainer,
+)
 
 tok = AutoTokenizer.from_pretrained("gpt2")
 lm = AutoModelForCausalLM.from_pretrained("gpt2")
@@ -589,9 +594,8 @@ trainer = Seq2SeqTrainer(model=t5, args=args, train_dataset=tok_ds, data_collato
             fixed="""from transformers import (
     AutoModelForSeq2SeqLM,
     AutoTokenizer,
-    DataCollatorWithPadding,
-    Seq2SeqTrainer,
     DataCollatorForSeq2Seq,
+    Seq2SeqTrainer,
 )
 
 tokenizer = AutoTokenizer.from_pretrained("t5-small")
@@ -620,7 +624,12 @@ train = ds.map(preprocess, batched=True)
 trainer = Trainer(model=model, args=args, train_dataset=train, processing_class=tok)
 """,
             note="collator omitted: Trainer pads inputs only",
-            fixed="""from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, Trainer, DataCollatorForSeq2Seq
+            fixed="""from transformers import (
+    AutoModelForSeq2SeqLM,
+    AutoTokenizer,
+    DataCollatorForSeq2Seq,
+    Trainer,
+)
 
 tok = AutoTokenizer.from_pretrained("facebook/bart-base")
 model = AutoModelForSeq2SeqLM.from_pretrained("facebook/bart-base")

@@ -37,6 +37,7 @@ from hflint.analyzers.source import SourceText
 from hflint.analyzers.target_version import Target
 from hflint.analyzers.values import Const, ObjRef, Value, const_str
 from hflint.rules.base import Rule
+from hflint.rules.import_edits import open_import_edit, settle
 
 
 @dataclass(frozen=True)
@@ -309,76 +310,42 @@ class RuleContext:
         return Edit(Range(self.range(previous).start, tail.end), "")
 
     def fix(self, message: str, edits: Sequence[Edit | None], safe: bool) -> Fix:
-        return Fix(
-            Applicability.SAFE if safe else Applicability.UNSAFE,
-            message,
-            tuple(e for e in edits if e is not None),
-        )
+        """A fix of `edits`; its import edits are merged here (see import_edits.settle)."""
+        kept = settle(self, [e for e in edits if e is not None])
+        return Fix(Applicability.SAFE if safe else Applicability.UNSAFE, message, tuple(kept))
 
     def name_for(
         self, qualname: str, like: cst.BaseExpression | None = None
     ) -> tuple[str, Edit | None]:
         """How to spell `transformers.X` here, and the import edit needed (if any).
 
-        `like` is the expression being replaced: `T.Trainer` becomes `T.Seq2SeqTrainer`.
+        `like` is the expression being replaced: `T.Trainer` becomes `T.Seq2SeqTrainer`, and
+        an imported name it spells leaves its import once the fix replaces its last use.
         """
         module, _, short = qualname.rpartition(".")
+        drops = (
+            (like.value,) if isinstance(like, cst.Name) and like.value in self.facts.imports else ()
+        )
         for local, qual in self.facts.imports.items():
             if qual == qualname:
-                return local, None
+                return local, self._drops_only(module, drops, local)
         if isinstance(like, cst.Attribute):
             return f"{self.code(like.value)}.{short}", None
         if any(imp.module == module for imp in self.facts.import_facts):
-            return short, self.import_edit(module, short)
+            return short, open_import_edit(self, module, [short], drops)
         for local, qual in self.facts.imports.items():
             if qual == module:
-                return f"{local}.{short}", None
-        return short, self.import_edit(module, short)
+                return f"{local}.{short}", self._drops_only(module, drops, local)
+        return short, open_import_edit(self, module, [short], drops)
 
-    def _append_alias(self, stmt: cst.ImportFrom, last: cst.ImportAlias, name: str) -> Edit:
-        """Add `name` to an import; a parenthesised multi-line import gets a line of its own."""
-        end_of_last = last.name if last.asname is None else last
-        stmt_range = self.range(stmt)
-        if stmt_range.start.line == stmt_range.end.line:
-            return self.insert_after(end_of_last, f", {name}")
-        line = self.range(last).start.line
-        text = self.source.line(line)
-        indent = text[: len(text) - len(text.lstrip())]
-        if isinstance(last.comma, cst.Comma):
-            return self.insert_after(last.comma, f"\n{indent}{name},")
-        return self.insert_after(end_of_last, f",\n{indent}{name}")
+    def _drops_only(self, module: str, drops: tuple[str, ...], spelling: str) -> Edit | None:
+        kept = tuple(d for d in drops if d != spelling.split(".")[0])
+        return open_import_edit(self, module, [], kept) if kept else None
 
     def import_edit(self, module: str, name: str) -> Edit | None:
-        body = self.module.body
-        for stmt in body:
-            if not isinstance(stmt, cst.SimpleStatementLine):
-                continue
-            for small in stmt.body:
-                if (
-                    isinstance(small, cst.ImportFrom)
-                    and not small.relative
-                    and small.module is not None
-                    and self.code(small.module) == module
-                    and not isinstance(small.names, cst.ImportStar)
-                ):
-                    names = list(small.names)
-                    if any(
-                        isinstance(a.name, cst.Name) and a.name.value == name and a.asname is None
-                        for a in names
-                    ):
-                        return None
-                    return self._append_alias(small, names[-1], name)
-        last_import: cst.CSTNode | None = None
-        for stmt in body:
-            if isinstance(stmt, cst.SimpleStatementLine) and any(
-                isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
-            ):
-                last_import = stmt
-        line = f"from {module} import {name}\n"
-        if last_import is not None:
-            end = self.range(last_import).end
-            return Edit(Range(Position(end.line + 1, 0), Position(end.line + 1, 0)), line)
-        return Edit(Range(Position(1, 0), Position(1, 0)), line)
+        """Import `name` from `module`: into its `from module import ...` list (sorted in if the
+        list is sorted), else on a line of its own. None when it is imported already."""
+        return open_import_edit(self, module, [name])
 
     # ---- small queries ------------------------------------------------------------------
     def objects(self, kind: Kind) -> list[ObjectFact]:

@@ -125,7 +125,7 @@ out = model.generate(**tok("Hello", return_tensors="pt"), max_new_tokens=20)
             'tok = AutoTokenizer.from_pretrained("gpt2")\n'
             'model = AutoModel.from_pretrained("gpt2")\n'
             'out = model.generate(**tok("Hello", return_tensors="pt"), max_new_tokens=20)\n',
-            fixed="from transformers import AutoModel, AutoTokenizer, AutoModelForCausalLM\n"
+            fixed="from transformers import AutoModelForCausalLM, AutoTokenizer\n"
             'tok = AutoTokenizer.from_pretrained("gpt2")\n'
             'model = AutoModelForCausalLM.from_pretrained("gpt2")\n'
             'out = model.generate(**tok("Hello", return_tensors="pt"), max_new_tokens=20)\n',
@@ -168,7 +168,7 @@ out = model.generate(**tok("Hello", return_tensors="pt"), max_new_tokens=20)
             "summary = model.generate(**enc, max_new_tokens=60)\n",
             note="an argparse default: one step less sure",
             fixed="import argparse\n"
-            "from transformers import AutoModel, AutoModelForSeq2SeqLM\n"
+            "from transformers import AutoModelForSeq2SeqLM\n"
             "parser = argparse.ArgumentParser()\n"
             'parser.add_argument("--model", default="t5-small")\n'
             "args = parser.parse_args()\n"

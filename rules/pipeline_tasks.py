@@ -285,7 +285,7 @@ class RemovedPipelineTask(Rule):
             "from transformers import pipeline\n"
             'summarizer = pipeline("summarization", model="facebook/bart-large-cnn")\n'
             'print(summarizer(article)[0]["summary_text"])\n',
-            fixed="from transformers import pipeline, AutoTokenizer, AutoModelForSeq2SeqLM\n"
+            fixed="from transformers import AutoModelForSeq2SeqLM, AutoTokenizer\n"
             'summarizer_tokenizer = AutoTokenizer.from_pretrained("facebook/bart-large-cnn")\n'
             'summarizer_model = AutoModelForSeq2SeqLM.from_pretrained("facebook/bart-large-cnn")\n'
             "\n\n"

@@ -179,7 +179,12 @@ trainer = Trainer(model=t5, args=args, eval_dataset=val, compute_metrics=rouge_m
 """,
             note="the catalogue's example",
             fixed="""import evaluate
-from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, Trainer, TrainingArguments, Seq2SeqTrainer, Seq2SeqTrainingArguments
+from transformers import (
+    AutoModelForSeq2SeqLM,
+    AutoTokenizer,
+    Seq2SeqTrainer,
+    Seq2SeqTrainingArguments,
+)
 
 tok = AutoTokenizer.from_pretrained("t5-small")
 t5 = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
@@ -509,7 +514,7 @@ args = Seq2SeqTrainingArguments(output_dir="out", predict_with_generate=True)
 trainer = Trainer(model=model, args=args, eval_dataset=val, compute_metrics=cm)
 """,
             note="the catalogue's example",
-            fixed="""from transformers import Seq2SeqTrainingArguments, Trainer, Seq2SeqTrainer
+            fixed="""from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments
 
 args = Seq2SeqTrainingArguments(output_dir="out", predict_with_generate=True)
 trainer = Seq2SeqTrainer(model=model, args=args, eval_dataset=val, compute_metrics=cm)
@@ -550,7 +555,13 @@ def build(model, train):
     args = Seq2SeqTrainingArguments("out", generation_max_length=128)
     return HFTrainer(model, args, None, train)
 """,
-            note="aliased import, positional arguments, inside a function",
+            note="aliased import, positional arguments, inside a function: the alias goes",
+            fixed="""from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments
+
+def build(model, train):
+    args = Seq2SeqTrainingArguments("out", generation_max_length=128)
+    return Seq2SeqTrainer(model, args, None, train)
+""",
         ),
     )
     near_misses = (
@@ -678,7 +689,7 @@ args = Seq2SeqTrainingArguments(output_dir="out", predict_with_generate=True, ge
 args = TrainingArguments(output_dir="out", predict_with_generate=True, generation_num_beams=4)
 """,
             note="the catalogue's example",
-            fixed="""from transformers import TrainingArguments, Seq2SeqTrainingArguments
+            fixed="""from transformers import Seq2SeqTrainingArguments
 
 args = Seq2SeqTrainingArguments(output_dir="out", predict_with_generate=True, generation_num_beams=4)
 """,
@@ -702,7 +713,7 @@ args = TrainingArguments(output_dir="out", predict_with_generate=True)
 trainer = Trainer(model=model, args=args, eval_dataset=val)
 """,
             note="with a plain Trainer: the fix switches both",
-            fixed="""from transformers import Trainer, TrainingArguments, Seq2SeqTrainingArguments, Seq2SeqTrainer
+            fixed="""from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments
 
 args = Seq2SeqTrainingArguments(output_dir="out", predict_with_generate=True)
 trainer = Seq2SeqTrainer(model=model, args=args, eval_dataset=val)

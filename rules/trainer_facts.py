@@ -400,17 +400,12 @@ def describe_assumption(assumed: str) -> str:
 
 # ---- fixes --------------------------------------------------------------------------------
 def use_classes(ctx: RuleContext, renames: list[tuple[cst.BaseExpression, str]]) -> list[Edit]:
-    """Replace each callee with the local spelling of a transformers class, adding the
-    imports that are missing in one edit (two inserts at one place would repeat a name)."""
+    """Replace each callee with the local spelling of a transformers class, along with the
+    import edits each one needs (`ctx.fix` merges them into one edit per import statement)."""
     edits: list[Edit] = []
-    missing: list[str] = []
     for node, qualname in renames:
         spelling, import_edit = ctx.name_for(qualname, like=node)
         edits.append(ctx.replace(node, spelling))
-        if import_edit is not None and spelling not in missing:
-            missing.append(spelling)
-    if missing:
-        joined = ctx.import_edit("transformers", ", ".join(missing))
-        if joined is not None:
-            edits.append(joined)
+        if import_edit is not None:
+            edits.append(import_edit)
     return edits

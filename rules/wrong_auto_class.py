@@ -278,7 +278,7 @@ class CausalLmHeadOnNonDecoder(Rule):
         Example(
             "from transformers import AutoModelForCausalLM\n"
             'model = AutoModelForCausalLM.from_pretrained("facebook/bart-large-cnn")\n',
-            fixed="from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM\n"
+            fixed="from transformers import AutoModelForSeq2SeqLM\n"
             'model = AutoModelForSeq2SeqLM.from_pretrained("facebook/bart-large-cnn")\n',
         ),
         Example(
