@@ -24,6 +24,20 @@ lock:
 	  --extra validate --extra dev --extra hub --no-emit-find-links --no-emit-index-url \
 	  --upgrade -o $(LOCK) pyproject.toml requirements/dev.in
 
+# The suite against the newest transformers the supported range allows, in its own venv
+# (.venv-latest): first a readable list of what changed for hflint's rules since the locked
+# release, then the suite, whose tests of the locked release's exact behaviour are skipped.
+LATEST := .venv-latest
+LOCKED_TRANSFORMERS := $(shell sed -n 's/^transformers==//p' requirements/dev.in)
+SUPPORTED_TRANSFORMERS := transformers>=4.46,<6
+test-latest:
+	test -x $(LATEST)/bin/python || $(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install -qq --require-hashes --no-deps -r $(LOCK)
+	$(LATEST)/bin/python -m pip install -qq --upgrade '$(SUPPORTED_TRANSFORMERS)' torch==2.13.0
+	$(LATEST)/bin/python -m pip install -qq --no-deps --no-build-isolation -e . --config-settings editable_mode=strict
+	cd scripts && ../$(LATEST)/bin/python release_diff.py $(LOCKED_TRANSFORMERS) installed
+	HF_HUB_OFFLINE=1 $(LATEST)/bin/python -m pytest -q -p no:cacheprovider -m 'not locked_transformers'
+
 # Strict editable installs link files: re-link when a module is added or removed.
 SOURCES := $(wildcard package/*.py analyzers/*.py analyzers/data/* analyzers/data/knowledge/* rules/*.py server/*.py)
 LINKED := $(VENV)/.hflint-linked
@@ -69,5 +83,5 @@ bench: relink
 	$(PY) bench/lsp.py
 
 clean:
-	rm -rf $(VENV) build .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LATEST) build .mypy_cache .pytest_cache .ruff_cache
 	rm -rf $(EXT)/node_modules $(EXT)/dist $(EXT)/out $(EXT)/hflint.vsix

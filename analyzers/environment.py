@@ -30,6 +30,9 @@ ENV_VAR = "HFLINT_PYTHON"
 _PACKAGE = "transformers"
 _VENV_FOLDERS = (".venv", "venv")
 _VERSIONED = re.compile(r"python(\d+\.\d+)t?(?:\.exe)?\Z")
+# Sources found by looking in the user's folder rather than chosen by the user: their files are
+# read, but their interpreter is never run (validation asks the user to configure it).
+UNASKED = frozenset(f"the project's {name} folder" for name in _VENV_FOLDERS)
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,17 @@ def _candidates() -> Iterator[tuple[str | None, str]]:
         found = shutil.which(name)
         if found:
             yield found, f"`{name}` on PATH"
+
+
+def interpreter_of(where: str) -> str:
+    """An interpreter path for `where`, which may name an environment's folder."""
+    if not os.path.isdir(where):
+        return where
+    for name in ("bin/python", "bin/python3", "Scripts/python.exe"):
+        candidate = os.path.join(where, name)
+        if os.path.exists(candidate):
+            return candidate
+    return os.path.join(where, "bin", "python")
 
 
 def _own_package() -> Path | None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from hflint.analyzers.findings import Finding, Severity
@@ -11,7 +14,47 @@ from hflint.analyzers.findings import Finding, Severity
 if TYPE_CHECKING:
     from hflint.rules.context import RuleContext
 
-DOCS_URL = "https://github.com/hflint/hflint/blob/main/docs/rules.md#{code}"
+# The rules page ships inside the package (`hflint.docs`, package data: docs/rules.md in the
+# repository), so a rule's link opens the page of the hflint that made the finding, offline.
+DOCS_PACKAGE = "hflint.docs"
+RULES_PAGE = "rules.md"
+# In a `docs-url` setting: replaced by the rule's code in lower case ("hf101"). A URL without
+# it names a hosted copy of the rules page, and `#hf101` is appended.
+CODE_FIELD = "{code}"
+
+
+@cache
+def rules_page() -> Path | None:
+    """The installed rules page, or None when this installation lacks it."""
+    try:
+        spec = importlib.util.find_spec(DOCS_PACKAGE)
+    except (ImportError, ValueError):
+        return None
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        page = Path(folder) / RULES_PAGE
+        if page.is_file():
+            return page.resolve()
+    return None
+
+
+def rule_url(code: str, docs_url: str | None = None) -> str:
+    """Where rule `code` is documented: its heading (`#hf101`) in the installed rules page, or
+    in the hosted copy `docs_url` names; "" when neither exists."""
+    anchor = code.lower()
+    if docs_url:
+        if CODE_FIELD in docs_url:
+            return docs_url.replace(CODE_FIELD, anchor)
+        return f"{docs_url}#{anchor}"
+    page = rules_page()
+    return f"{page.as_uri()}#{anchor}" if page is not None else ""
+
+
+def finding_url(finding: Finding, docs_url: str | None = None) -> str | None:
+    """The link shown with a finding: its rule's section in the copy `docs_url` names, else the
+    finding's own (the installed page); None for findings no rule documents."""
+    if not finding.url:
+        return None
+    return rule_url(finding.code, docs_url) if docs_url else finding.url
 
 
 @dataclass(frozen=True)
@@ -44,8 +87,8 @@ class Rule:
         raise NotImplementedError
 
     @classmethod
-    def url(cls) -> str:
-        return DOCS_URL.format(code=cls.code.lower())
+    def url(cls, docs_url: str | None = None) -> str:
+        return rule_url(cls.code, docs_url)
 
     @classmethod
     def docs(cls) -> str:

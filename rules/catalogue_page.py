@@ -21,13 +21,9 @@ def render_rules_page() -> str:
     ]
     for rule in rules:
         body = rule.docs().replace("\n## ", "\n### ").split("\n", 1)[1]
-        lines += [
-            "",
-            f'<a id="{rule.code.lower()}"></a>',
-            "",
-            f"## {rule.code} {rule.name}",
-            body.rstrip(),
-        ]
+        # The heading is the code alone: its anchor (GitHub's slug, as editors' previews make
+        # it too) is the `#hf101` every link to the rule ends with (Rule.url).
+        lines += ["", f"## {rule.code}", "", f"Name: `{rule.name}`", body.rstrip()]
     return "\n".join(lines) + "\n"
 
 

@@ -1,10 +1,16 @@
 """The `hflint` command: `check` files, explain a `rule`, or start the language `server`.
 
 Exit codes, as Ruff's: 0 no findings remain, 1 findings remain, 2 a usage error, a bad
-configuration, a path that does not exist, or an internal error (one file's failure still lets
-the other files be checked and reported). A file that cannot be read (binary, not decodable,
-a broken notebook) is reported as Ruff reports E902: a finding, HF002, in the chosen output
-format (so exit code 1), plus a warning on stderr. Too-large files are skipped with a warning.
+configuration (an unknown key, or a rule code no rule has), a path that does not exist, or an
+internal error (one file's failure still lets the other files be checked and reported). A path
+that does not exist, like a bad configuration, is reported before anything is checked, and
+nothing goes to stdout. A file that cannot be read (binary, not decodable, a broken notebook) is
+reported as Ruff reports E902: a finding, HF002, in the chosen output format (so exit code 1),
+plus a warning on stderr. Too-large files are skipped with a warning.
+
+`hflint check -` (or `--stdin-filename PATH`) checks the buffer read from stdin, as the file
+PATH would be checked (configuration, per-file-ignores, a notebook by its suffix, the name in
+the output); with `--fix`, stdout gets the fixed source and the findings go to stderr, as in Ruff.
 
 Only argparse is imported up front: `hflint --version` and the cached path of `hflint check`
 must start fast, and nothing here may import torch or transformers.
@@ -23,7 +29,9 @@ from typing import TYPE_CHECKING, TextIO
 from hflint.server.validate_cli import add_validate_parser, run_validate
 
 if TYPE_CHECKING:
-    from hflint.server.runner import FileResult
+    from hflint.server.config import ConfigFinder
+    from hflint.server.discovery import SourcePath
+    from hflint.server.runner import FileResult, RunOptions
 
 FORMATS = ("text", "json", "sarif", "github")
 FORMAT_ENV = "HFLINT_OUTPUT_FORMAT"
@@ -42,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = commands.add_parser("check", help="check files and folders (default: .)")
-    check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to check")
+    check.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or folders to check; `-` reads stdin"
+    )
     check.add_argument(
         "--output-format",
         choices=FORMATS,
@@ -78,9 +88,22 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="apply exclusions even to files named on the command line",
     )
+    check.add_argument(
+        "--respect-gitignore",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="skip files that .gitignore / .ignore files ignore (default: the "
+        "respect-gitignore setting, true); --no-respect-gitignore checks them",
+    )
+    add_python_argument(check)
     check.add_argument("-q", "--quiet", action="store_true", help="print findings only")
     check.add_argument("--statistics", action="store_true", help="count findings per rule")
     check.add_argument("--show-fixes", action="store_true", help="list what --fix fixed")
+    check.add_argument(
+        "--stdin-filename",
+        metavar="PATH",
+        help="check stdin as this file (configuration, per-file-ignores, notebook, output name)",
+    )
 
     rule = commands.add_parser("rule", help="explain a rule, or list them all")
     rule.add_argument("code", nargs="?", help="a rule code, e.g. HF101")
@@ -91,13 +114,41 @@ def build_parser() -> argparse.ArgumentParser:
 
     from hflint.server.lsp import add_server_arguments  # argparse only: pygls loads on start
 
-    add_server_arguments(commands.add_parser("server", help="start the language server (LSP)"))
+    serve = commands.add_parser("server", help="start the language server (LSP)")
+    add_server_arguments(serve)
+    add_python_argument(serve)
     return parser
+
+
+def add_python_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the project's interpreter (or its environment's folder): the rules speak for its "
+        "transformers, read from its files without running it (default: hflint's own, the "
+        "activated environment, a .venv in the folder, python3 on PATH)",
+    )
+
+
+def _use_python(args: argparse.Namespace) -> bool:
+    """Records `--python` for this process and the ones it starts; False if it does not exist."""
+    from hflint.analyzers import environment
+
+    python = getattr(args, "python", None)
+    if python is None:
+        return True
+    if not os.path.exists(os.path.expanduser(python)):
+        _error(f"--python {python}: no such interpreter or environment folder")
+        return False
+    environment.set_interpreter(os.path.abspath(os.path.expanduser(python)))
+    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not _use_python(args):
+        return EXIT_ERROR
     try:
         if args.command == "check":
             return check(args)
@@ -131,6 +182,9 @@ def check(args: argparse.Namespace) -> int:
     from hflint.server.discovery import discover
     from hflint.server.runner import RunOptions, run
 
+    stdin = _reads_stdin(args)
+    if stdin is None:
+        return EXIT_ERROR
     output_format = args.output_format or os.environ.get(FORMAT_ENV, "").lower() or "text"
     if output_format not in FORMATS:
         _error(f"${FORMAT_ENV}={output_format!r} is not one of {', '.join(FORMATS)}")
@@ -149,14 +203,20 @@ def check(args: argparse.Namespace) -> int:
             ),
         )
         finder = ConfigFinder(cwd, overrides, Path(args.config) if args.config else None)
-        found = discover(args.paths or ["."], finder, cwd, args.force_exclude)
+        docs_url = finder.for_directory(cwd).docs_url  # rule links: one page for the whole run
+        if stdin:
+            source = _stdin_source(args.stdin_filename, finder, cwd)
+        else:
+            found = discover(
+                args.paths or ["."], finder, cwd, args.force_exclude, args.respect_gitignore
+            )
     except ConfigError as error:
         _error(str(error))
         return EXIT_ERROR
-    failed = False
-    for missing in found.missing:
-        _error(f"{missing}: No such file or directory")
-        failed = True
+    if not stdin and found.missing:  # as a bad configuration: before anything is checked
+        for missing in found.missing:
+            _error(f"Failed to lint {missing}: No such file or directory")
+        return EXIT_ERROR
     options = RunOptions(
         cwd=cwd,
         fix=args.fix and not args.diff,
@@ -164,17 +224,60 @@ def check(args: argparse.Namespace) -> int:
         diff=args.diff,
         use_cache=not args.no_cache,
     )
-    results = run(found.files, options)
-    failed = _report_problems(results, cwd, args.quiet) or failed
+    out: TextIO = sys.stdout
+    if stdin:
+        content = sys.stdin.buffer.read()
+        results = _check_stdin(source, content, options, args.force_exclude)
+        if args.fix and not args.diff:  # the fixed source is the output; the findings go aside
+            sys.stdout.buffer.write(results[0].new_content or content)
+            sys.stdout.flush()
+            out = sys.stderr
+    else:
+        results = run(found.files, options)
+    failed = _report_problems(results, cwd, args.quiet)
     if args.diff:
         return _print_diff(results, failed)
-    if args.fix:
+    if args.fix and not stdin:
         failed = _write_fixes(results, cwd) or failed
-    _print_findings(results, output_format, args, cwd)
+    _print_findings(results, output_format, args, cwd, out, docs_url)
     if failed:
         return EXIT_ERROR
     remaining = any(r.findings for r in results)
     return EXIT_FINDINGS if remaining and not args.exit_zero else EXIT_CLEAN
+
+
+def _reads_stdin(args: argparse.Namespace) -> bool | None:
+    """Whether to check stdin (Ruff's rule: `-` alone, or any `--stdin-filename`); None when
+    `-` comes with other paths (an error, said here)."""
+    if args.stdin_filename is not None:
+        for path in args.paths:
+            if path != "-":
+                print(f"hflint: warning: ignoring {path} in favour of stdin", file=sys.stderr)
+        return True
+    if "-" in args.paths and len(args.paths) > 1:
+        _error("`-` (stdin) cannot be combined with other paths")
+        return None
+    return bool(args.paths == ["-"])
+
+
+def _stdin_source(name: str | None, finder: ConfigFinder, cwd: Path) -> SourcePath:
+    """The file stdin stands for: `--stdin-filename` (which need not exist), else `-` here."""
+    from hflint.server.discovery import SourcePath
+
+    path = Path(name) if name else Path("-")
+    path = Path(os.path.normpath(path if path.is_absolute() else cwd / path))
+    return SourcePath(path, finder.for_file(path))
+
+
+def _check_stdin(
+    source: SourcePath, content: bytes, options: RunOptions, force_exclude: bool
+) -> list[FileResult]:
+    from hflint.server.discovery import is_excluded
+    from hflint.server.runner import FileResult, run_stdin
+
+    if force_exclude and is_excluded(source.path, source.config):
+        return [FileResult(source.path)]  # as Ruff: an excluded stdin file has no findings
+    return [run_stdin(source, content, options)]
 
 
 def _report_problems(results: list[FileResult], cwd: Path, quiet: bool) -> bool:
@@ -198,10 +301,10 @@ def _print_diff(results: list[FileResult], failed: bool) -> int:
         sys.stdout.write(result.diff)
     fixes = sum(len(r.fixed) for r in diffs)
     if fixes:
-        noun = "error" if fixes == 1 else "errors"
+        noun = "finding" if fixes == 1 else "findings"
         print(f"Would fix {fixes} {noun}.", file=sys.stderr)
     else:
-        print("No errors would be fixed.", file=sys.stderr)
+        print("No findings would be fixed.", file=sys.stderr)
     if failed:
         return EXIT_ERROR
     return EXIT_FINDINGS if diffs else EXIT_CLEAN
@@ -224,7 +327,12 @@ def _write_fixes(results: list[FileResult], cwd: Path) -> bool:
 
 
 def _print_findings(
-    results: list[FileResult], output_format: str, args: argparse.Namespace, cwd: Path
+    results: list[FileResult],
+    output_format: str,
+    args: argparse.Namespace,
+    cwd: Path,
+    out: TextIO,
+    docs_url: str | None = None,
 ) -> None:
     from hflint import __version__
     from hflint.server import output
@@ -234,12 +342,11 @@ def _print_findings(
         output.FileFindings(r.path, display(r.path, cwd), r.findings, r.cell_map, r.fixed)
         for r in results
     ]
-    out: TextIO = sys.stdout
     unsafe = args.unsafe_fixes
     if output_format == "json":
-        out.write(output.format_json(files))
+        out.write(output.format_json(files, docs_url))
     elif output_format == "sarif":
-        out.write(output.format_sarif(files, cwd, __version__))
+        out.write(output.format_sarif(files, cwd, __version__, docs_url))
     elif output_format == "github":
         out.write(output.format_github(files))
     elif args.statistics:
@@ -262,24 +369,21 @@ class _RuleEntry:
     explanation: str
 
 
-def _rule_entries() -> list[_RuleEntry]:
-    """The registry's rules, after the two findings the engine and CLI make themselves."""
+def _rule_entries(docs_url: str | None = None) -> list[_RuleEntry]:
+    """The registry's rules, after the findings the engine and CLI make themselves."""
+    from hflint.analyzers.findings import Severity
     from hflint.rules.registry import all_rules
-    from hflint.server.output import BUILTIN_RULES
+    from hflint.server.output import BUILTIN_RULES, BUILTIN_SEVERITY
 
-    entries = [
-        _RuleEntry(
-            code,
-            name,
-            "error",
-            short,
-            None,
-            f"# {name} ({code})\n\nDefault severity: error\n\n## What it does\n{full}\n",
+    entries = []
+    for code, (name, short, full) in BUILTIN_RULES.items():
+        severity = BUILTIN_SEVERITY.get(code, Severity.ERROR).value
+        explanation = (
+            f"# {name} ({code})\n\nDefault severity: {severity}\n\n## What it does\n{full}\n"
         )
-        for code, (name, short, full) in BUILTIN_RULES.items()
-    ]
+        entries.append(_RuleEntry(code, name, severity, short, None, explanation))
     entries += [
-        _RuleEntry(r.code, r.name, r.severity.value, r.summary, r.url(), r.docs())
+        _RuleEntry(r.code, r.name, r.severity.value, r.summary, r.url(docs_url), r.docs())
         for r in all_rules()
     ]
     return entries
@@ -289,7 +393,7 @@ def rule(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     import json
     from dataclasses import asdict
 
-    entries = _rule_entries()
+    entries = _rule_entries(_docs_url_here())
     if args.all:
         if args.output_format == "json":
             data = [asdict(e) for e in entries]
@@ -310,6 +414,18 @@ def rule(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     else:
         sys.stdout.write(found.explanation)
     return EXIT_CLEAN
+
+
+def _docs_url_here() -> str | None:
+    """`docs-url` of the configuration of the working directory; explaining a rule needs no
+    configuration, so a broken one is a warning here."""
+    from hflint.server.config import ConfigError, ConfigFinder
+
+    try:
+        return ConfigFinder(Path.cwd()).for_directory(Path.cwd()).docs_url
+    except ConfigError as error:
+        print(f"hflint: warning: {error}", file=sys.stderr)
+        return None
 
 
 def server(args: argparse.Namespace) -> int:

@@ -3,15 +3,18 @@
 Each checked file uses the nearest pyproject.toml with a `[tool.hflint]` table in its folder or
 above; the search stops at a repository root (a folder holding `.git`) so that a checkout never
 picks up settings from outside it. `--config PATH` names one file for everything. Keys may be
-written kebab-case or snake_case. A key hflint does not know, or a value of the wrong kind, is an
-error naming the key and the file: a typo that silently did nothing would be worse.
+written kebab-case or snake_case. A key hflint does not know, a value of the wrong kind, or a rule
+code that no rule has (nor starts with) is an error naming the key and the file, with the closest
+real code as a suggestion: a typo that silently did nothing would be worse.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,8 @@ _KEYS = (
     "severity",
     "hub-timeout",
     "target-version",
+    "respect-gitignore",
+    "docs-url",
 )
 
 
@@ -47,6 +52,8 @@ class Config:
     settings: Settings
     root: Path  # exclude and per-file-ignores globs are relative to this folder
     source: Path | None = None  # the file the settings came from; None: defaults
+    respect_gitignore: bool = True  # walks skip what .gitignore / .ignore files ignore
+    docs_url: str | None = None  # a hosted copy of the rule docs; None: the installed page
 
 
 @dataclass(frozen=True)
@@ -92,13 +99,93 @@ def parse_target_version(raw: object, where: str) -> str:
     return text
 
 
+def parse_docs_url(raw: object, where: str) -> str:
+    """`docs-url`: where rule links point instead of the rules page installed with hflint. A URL
+    with `{code}` gets the rule's code there ("hf101"); any other URL names a copy of
+    docs/rules.md, and `#hf101` is appended (rules/base.py, rule_url)."""
+    from urllib.parse import urlsplit
+
+    from hflint.rules.base import CODE_FIELD
+
+    text = raw.strip() if isinstance(raw, str) else ""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https", "file") or not (parts.netloc or parts.path):
+        example = f"https://example.org/rules/{CODE_FIELD}"
+        raise ConfigError(
+            f'{where}: expected an http(s) or file URL such as "{example}", got {raw!r}'
+        )
+    if parts.fragment and CODE_FIELD not in text:
+        raise ConfigError(
+            f"{where}: {raw!r} has a #fragment, but hflint appends `#<code>` itself "
+            f"(or put {CODE_FIELD} where the code goes)"
+        )
+    return text
+
+
 def parse_selectors(raw: str, option: str) -> list[str]:
     """A comma-separated command-line list of codes or prefixes (`HF1,HF204`)."""
     codes = [part.strip().upper() for part in raw.split(",") if part.strip()]
-    for code in codes:
-        if not _SELECTOR.match(code):
-            raise ConfigError(f"{option}: `{code}` is not a rule code or prefix (e.g. HF1, HF204)")
+    check_selectors(codes, option)
     return codes
+
+
+@cache
+def known_codes() -> frozenset[str]:
+    """Every code a finding can have: the registry's rules and the engine's and CLI's own."""
+    from hflint.analyzers.suppression import INVALID_SUPPRESSION_CODE
+    from hflint.server.output import BUILTIN_RULES
+
+    return frozenset({*BUILTIN_RULES, INVALID_SUPPRESSION_CODE, *_rule_codes()})
+
+
+_RULE_CODE = re.compile(r"^[ \t]+code\s*=\s*[\"'](HF[0-9]+)[\"']", re.MULTILINE)
+
+
+def _rule_codes() -> set[str]:
+    """The registry's codes. Importing every rule (libcst and all) takes three times as long as
+    a cached `hflint check`, so unless the rules are loaded already (or were replaced, as tests
+    do) the codes are read from the rule modules' sources (tests/test_cli_newuser.py checks
+    that both ways agree)."""
+    import hflint.rules
+    from hflint.rules import registry
+
+    info = getattr(registry.all_rules, "cache_info", None)
+    if info is None or info().currsize:
+        return {rule.code for rule in registry.all_rules()}
+    codes: set[str] = set()
+    for folder in hflint.rules.__path__:
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        for name in names:
+            stem = name.removesuffix(".py")
+            if stem == name or stem in registry._NOT_RULES or stem.startswith("_"):
+                continue
+            try:
+                text = Path(folder, name).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            codes.update(_RULE_CODE.findall(text))
+    return codes or {rule.code for rule in registry.all_rules()}
+
+
+def check_selectors(codes: list[str], where: str) -> None:
+    """Each of `codes` (upper case) must be `ALL`, a rule code, or the prefix of one: a typo
+    that silently selected or ignored nothing would be worse than an error."""
+    from hflint.analyzers.suppression import closest_code, is_known_selector
+
+    for code in codes:
+        if _SELECTOR.match(code):
+            if code in ("ALL", "HF") or is_known_selector(code, known_codes()):
+                continue
+            problem = f"unknown rule code or prefix `{code}`"
+            example = "`hflint rule --all` lists the rules"
+        else:
+            problem, example = f"`{code}` is not a rule code or prefix", "e.g. HF1, HF204"
+        hint = closest_code(code, known_codes()) if code.startswith("HF") else None
+        tip = f"; did you mean `{hint}`?" if hint else f" ({example})"
+        raise ConfigError(f"{where}: {problem}{tip}")
 
 
 class ConfigFinder:
@@ -149,7 +236,7 @@ def _config_in(folder: Path) -> Config | None:
     tool = data.get("tool")
     if not isinstance(tool, dict) or "hflint" not in tool:
         return None
-    return Config(settings_from_table(tool["hflint"], candidate, "tool.hflint"), folder, candidate)
+    return _config(tool["hflint"], candidate, "tool.hflint", folder)
 
 
 def load_config(path: Path) -> Config:
@@ -161,8 +248,17 @@ def load_config(path: Path) -> Config:
     if path.name == "pyproject.toml":
         tool = data.get("tool")
         table = tool.get("hflint", {}) if isinstance(tool, dict) else {}
-        return Config(settings_from_table(table, path, "tool.hflint"), path.parent, path)
-    return Config(settings_from_table(data, path, ""), path.parent, path)
+        return _config(table, path, "tool.hflint", path.parent)
+    return _config(data, path, "", path.parent)
+
+
+def _config(table: object, source: Path, prefix: str, root: Path) -> Config:
+    settings = settings_from_table(table, source, prefix)  # checks every key, and its value
+    respect = True
+    if isinstance(table, dict):
+        respect = table.get("respect-gitignore", table.get("respect_gitignore", True)) is True
+    docs = table.get("docs-url", table.get("docs_url")) if isinstance(table, dict) else None
+    return Config(settings, root, source, respect, docs.strip() if isinstance(docs, str) else None)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -217,6 +313,10 @@ def _set(settings: Settings, key: str, value: object, where: str) -> None:
         settings.severity = _severities(value, where)
     elif key == "target-version":
         settings.target_version = parse_target_version(value, where)
+    elif key == "respect-gitignore" and not isinstance(value, bool):  # kept in Config, not here
+        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    elif key == "docs-url":  # kept in Config, not here
+        parse_docs_url(value, where)
 
 
 def _strings(value: object, where: str) -> list[str]:
@@ -226,11 +326,9 @@ def _strings(value: object, where: str) -> list[str]:
 
 
 def _selectors(value: object, where: str) -> list[str]:
-    codes = _strings(value, where)
-    for code in codes:
-        if not _SELECTOR.match(code):
-            raise ConfigError(f"{where}: `{code}` is not a rule code or prefix (e.g. HF1, HF204)")
-    return [code.upper() for code in codes]
+    codes = [code.upper() for code in _strings(value, where)]
+    check_selectors(codes, where)
+    return codes
 
 
 def _severities(value: object, where: str) -> dict[str, Severity]:
@@ -239,8 +337,9 @@ def _severities(value: object, where: str) -> dict[str, Severity]:
     levels = {s.value: s for s in Severity}
     result: dict[str, Severity] = {}
     for code, level in value.items():
-        if not _SELECTOR.match(code) or code.upper() == "ALL":
+        if not isinstance(code, str) or code.upper() == "ALL":
             raise ConfigError(f"{where}: `{code}` is not a rule code or prefix (e.g. HF1, HF204)")
+        check_selectors([code.upper()], where)
         if not isinstance(level, str) or level.lower() not in levels:
             raise ConfigError(
                 f"{where}: `{code}` = {level!r} is not one of {', '.join(map(repr, levels))}"

@@ -1,9 +1,12 @@
-"""Code actions: a quick-fix per fixable finding, "Ignore HF123 on this line", fix-all, and
-"Validate by loading" on each load.
+"""Code actions: a quick-fix per fixable finding, "Ignore HF123 on this line" for every finding,
+fix-all, and "Validate by loading" on each load.
 
-Quick-fixes and ignores come ready-made in the diagnostics' `data` (see lsp_convert.py); they
-are offered only while the check of the text open now made the same diagnostic. Fix-all
-runs server/fixes.py's rounds, so overlapping fixes converge exactly as `hflint check --fix`.
+Quick-fixes and ignores come ready-made in the diagnostics' `data` (see lsp_convert.py): every
+diagnostic carries its ignore, the edit that adds its code to the suppression comment of its
+line (or a new `# noqa: CODE`), whether or not it has a fix. They are offered only while the
+check of the text open now made the same diagnostic: a stale one would edit the wrong line.
+Fix-all runs server/fixes.py's rounds, so overlapping fixes converge exactly as
+`hflint check --fix`.
 """
 
 from __future__ import annotations
@@ -34,8 +37,9 @@ def allowed(kind: str, only: Sequence[str] | None) -> bool:
 def quick_fixes(
     diagnostics: Sequence[types.Diagnostic], current: set[str], edit: EditBuilder
 ) -> list[types.CodeAction]:
-    """Actions for the client's diagnostics that the check of the text open now also made
-    (`current` holds their fingerprints); others would edit the wrong place."""
+    """For each of the client's diagnostics that the check of the text open now also made
+    (`current` holds their fingerprints; others would edit the wrong place): its fix, if it has
+    one, and "Ignore CODE on this line" (once per code and line)."""
     actions: list[types.CodeAction] = []
     ignored: set[tuple[str, int]] = set()
     for diagnostic in diagnostics:
@@ -55,9 +59,9 @@ def quick_fixes(
                     edit=edit.from_json(fix["edits"]),
                 )
             )
-        noqa = data.get("noqa")
         code = str(diagnostic.code)
         key = (code, diagnostic.range.start.line)
+        noqa = data.get("noqa")  # independent of the fix: every finding can be ignored
         if isinstance(noqa, dict) and key not in ignored:
             ignored.add(key)
             actions.append(

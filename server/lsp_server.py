@@ -528,11 +528,15 @@ def _register(server: HflintServer) -> None:
 
 
 def _status(checks_in_child: bool) -> dict[str, Any]:
+    from hflint.analyzers import environment
     from hflint.analyzers.knowledge import load_knowledge
 
+    found = environment.find()
     return {
         "hflint": __version__,
         "transformers": load_knowledge().version or None,
+        # where that transformers was read: "<how chosen>: <interpreter or environment>"
+        "transformersFrom": f"{found.source}: {found.interpreter}" if found else None,
         "python": sys.executable,
         "checks": "child process" if checks_in_child else "server process",
     }

@@ -20,6 +20,7 @@ from hflint.server.config import (
     ConfigError,
     ConfigFinder,
     Overrides,
+    parse_docs_url,
     parse_selectors,
     parse_target_version,
 )
@@ -34,6 +35,7 @@ _KEYS = {
     "trustRemoteCode",
     "validation",
     "targetVersion",
+    "docsUrl",
 }
 
 
@@ -50,6 +52,7 @@ class EditorSettings:
     validation_timeout_s: float | None = None
     validation_memory_mb: int | None = None
     validation_interpreter: str | None = None
+    docs_url: str | None = None  # None: the file's `docs-url`, else the installed rules page
 
     def apply(self, config: Config) -> Config:
         """`config` (from pyproject.toml) with these settings over it."""
@@ -64,6 +67,7 @@ class EditorSettings:
         return replace(
             merged,
             settings=replace(settings, severity=severity, online=online, target_version=target),
+            docs_url=self.docs_url or merged.docs_url,
         )
 
 
@@ -111,6 +115,11 @@ def parse_editor_settings(raw: object) -> tuple[EditorSettings, list[str]]:
     if raw.get("targetVersion") is not None:
         try:
             values["target_version"] = parse_target_version(raw["targetVersion"], "`targetVersion`")
+        except ConfigError as error:
+            problems.append(str(error))
+    if raw.get("docsUrl") is not None:
+        try:
+            values["docs_url"] = parse_docs_url(raw["docsUrl"], "`docsUrl`")
         except ConfigError as error:
             problems.append(str(error))
     validation = raw.get("validation")

@@ -4,7 +4,9 @@ event loop, with `$/progress` while it runs and cancellation from either `$/canc
 
 The outcome shows as extra diagnostics on the load call (source "hflint (validation)") and as
 a one-line `window/showMessage`. Those diagnostics follow the call while the document is edited
-(they are re-anchored on its text) and go when the call's text is gone.
+(they are re-anchored on its text) and go when the call's text is gone. An interpreter without
+transformers or torch (status "unavailable") is no fault of the call: it shows as the message
+only, which says what to install or which setting to point where.
 """
 
 from __future__ import annotations
@@ -132,7 +134,7 @@ async def run_validation(server: HflintServer, argument: Any) -> dict[str, Any]:
     diagnostics = [(_severity(d.severity), d.message) for d in result.diagnostics]
     if not diagnostics and status not in ("ok", "cancelled"):
         diagnostics = [(types.DiagnosticSeverity.Error, result.summary)]
-    if status != "cancelled":
+    if status not in ("cancelled", "unavailable"):
         _pin(server, uri, rng, diagnostics)
     message_type = _MESSAGE_TYPES.get(status, types.MessageType.Error)
     server.window_show_message(types.ShowMessageParams(message_type, result.summary))

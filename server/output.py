@@ -17,9 +17,15 @@ from urllib.parse import quote
 
 from hflint.analyzers.findings import Finding, Position, Range, Severity
 from hflint.analyzers.notebook import CellMap
+from hflint.analyzers.suppression import (
+    INVALID_SUPPRESSION_CODE,
+    INVALID_SUPPRESSION_DOCS,
+    INVALID_SUPPRESSION_NAME,
+    INVALID_SUPPRESSION_SUMMARY,
+)
+from hflint.rules.base import CODE_FIELD, finding_url, rules_page
 
 FORMATS = ("text", "json", "sarif", "github")
-INFORMATION_URI = "https://github.com/hflint/hflint"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 # Findings the engine and the CLI report themselves, outside the rule registry.
 BUILTIN_RULES = {
@@ -37,7 +43,13 @@ BUILTIN_RULES = {
         "whose JSON is broken. Like Ruff's E902, it is a finding: it shows in every output "
         "format and makes the exit code 1; `--ignore HF002` silences it.",
     ),
+    INVALID_SUPPRESSION_CODE: (
+        INVALID_SUPPRESSION_NAME,
+        INVALID_SUPPRESSION_SUMMARY,
+        INVALID_SUPPRESSION_DOCS,
+    ),
 }
+BUILTIN_SEVERITY = {INVALID_SUPPRESSION_CODE: Severity.WARNING}  # the others are errors
 
 
 @dataclass(frozen=True)
@@ -77,20 +89,32 @@ def format_text(files: Sequence[FileFindings], unsafe_fixes: bool = False) -> st
             cell = f"cell {loc.cell}:" if loc.cell is not None else ""
             mark = "[*] " if shows_fix(finding, unsafe_fixes) else ""
             lines.append(
-                f"{file.display}:{cell}{loc.row}:{loc.column}: {finding.code} {mark}{finding.message}"
+                f"{file.display}:{cell}{loc.row}:{loc.column}: {finding.code} "
+                f"[{finding.severity.value}] {mark}{finding.message}"
             )
     return "".join(line + "\n" for line in lines)
 
 
+def _counted(count: int, severity: Severity) -> str:
+    """`1 error`, `2 warnings`, `3 info`, `1 hint`."""
+    noun = severity.value
+    return f"{count} {noun}" if count == 1 or severity is Severity.INFO else f"{count} {noun}s"
+
+
 def summary(files: Sequence[FileFindings], unsafe_fixes: bool = False) -> str:
+    """`Found 6 findings: 3 errors, 2 warnings, 1 info (...).`: the findings fixed and the
+    ones that remain, by severity."""
     remaining = [f for file in files for f in file.findings]
     fixed = sum(len(file.fixed) for file in files)
     total = len(remaining) + fixed
     if total == 0:
         return "All checks passed!\n"
-    noun = "error" if total == 1 else "errors"
+    counts = Counter(f.severity for f in [*remaining, *(f for file in files for f in file.fixed)])
+    severities = sorted(counts, key=lambda s: s.rank)
+    noun = "finding" if total == 1 else "findings"
+    found = f"Found {total} {noun}: {', '.join(_counted(counts[s], s) for s in severities)}"
     if fixed:
-        return f"Found {total} {noun} ({fixed} fixed, {len(remaining)} remaining).\n"
+        return f"{found} ({fixed} fixed, {len(remaining)} remaining).\n"
     safe = sum(1 for f in remaining if shows_fix(f, unsafe_fixes))
     hidden = sum(1 for f in remaining if f.fix is not None and not shows_fix(f, unsafe_fixes))
     parts = []
@@ -99,7 +123,7 @@ def summary(files: Sequence[FileFindings], unsafe_fixes: bool = False) -> str:
     if hidden:
         parts.append(f"{hidden} more with --unsafe-fixes")
     detail = f" ({'; '.join(parts)})" if parts else ""
-    return f"Found {total} {noun}{detail}.\n"
+    return f"{found}{detail}.\n"
 
 
 def statistics(files: Sequence[FileFindings], unsafe_fixes: bool = False) -> str:
@@ -136,7 +160,9 @@ def _json_location(loc: Location) -> dict[str, int]:
     return {"row": loc.row, "column": loc.column}
 
 
-def finding_json(finding: Finding, file: FileFindings) -> dict[str, Any]:
+def finding_json(
+    finding: Finding, file: FileFindings, docs_url: str | None = None
+) -> dict[str, Any]:
     start = locate(finding.range.start, file.cell_map)
     end = locate(finding.range.end, file.cell_map)
     fix = None
@@ -162,13 +188,14 @@ def finding_json(finding: Finding, file: FileFindings) -> dict[str, Any]:
         "location": _json_location(start),
         "end_location": _json_location(end),
         "fix": fix,
-        "url": finding.url or None,
+        "url": finding_url(finding, docs_url),
         "cell": start.cell,
     }
 
 
-def format_json(files: Sequence[FileFindings]) -> str:
-    data = [finding_json(f, file) for file in files for f in file.findings]
+def format_json(files: Sequence[FileFindings], docs_url: str | None = None) -> str:
+    """`docs_url`: the `docs-url` setting (rule links to a hosted copy of the rules page)."""
+    data = [finding_json(f, file, docs_url) for file in files for f in file.findings]
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -200,12 +227,13 @@ def _region(finding_range: Range, cell_map: CellMap | None) -> dict[str, int]:
     }
 
 
-def _sarif_rules(codes: set[str]) -> list[dict[str, Any]]:
+def _sarif_rules(codes: set[str], docs_url: str | None) -> list[dict[str, Any]]:
     from hflint.rules.registry import all_rules
 
     rules: list[dict[str, Any]] = []
     for code, (name, short, full) in BUILTIN_RULES.items():
-        rules.append(_rule_descriptor(code, name, short, full, "", Severity.ERROR))
+        severity = BUILTIN_SEVERITY.get(code, Severity.ERROR)
+        rules.append(_rule_descriptor(code, name, short, full, "", severity))
     for rule in all_rules():
         rules.append(
             _rule_descriptor(
@@ -213,7 +241,7 @@ def _sarif_rules(codes: set[str]) -> list[dict[str, Any]]:
                 rule.name,
                 rule.summary,
                 getattr(rule, "what", "").strip() or rule.summary,
-                rule.url(),
+                rule.url(docs_url),
                 rule.severity,
             )
         )
@@ -238,7 +266,18 @@ def _rule_descriptor(
     return descriptor
 
 
-def format_sarif(files: Sequence[FileFindings], cwd: Path, version: str) -> str:
+def information_uri(docs_url: str | None) -> str | None:
+    """The tool's page: the rules page hflint installs, or the hosted copy `docs-url` names
+    (None when it is a per-rule template: SARIF's `informationUri` is optional)."""
+    if docs_url:
+        return None if CODE_FIELD in docs_url else docs_url
+    page = rules_page()
+    return page.as_uri() if page is not None else None
+
+
+def format_sarif(
+    files: Sequence[FileFindings], cwd: Path, version: str, docs_url: str | None = None
+) -> str:
     results = []
     codes: set[str] = set()
     for file in files:
@@ -246,23 +285,21 @@ def format_sarif(files: Sequence[FileFindings], cwd: Path, version: str) -> str:
         for finding in file.findings:
             codes.add(finding.code)
             results.append(_sarif_result(finding, file, artifact))
-    rules = _sarif_rules(codes)
+    rules = _sarif_rules(codes, docs_url)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     for result in results:
         result["ruleIndex"] = index[result["ruleId"]]
+    driver: dict[str, Any] = {"name": "hflint", "version": version}
+    about = information_uri(docs_url)
+    if about is not None:
+        driver["informationUri"] = about
+    driver["rules"] = rules
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {
-                    "driver": {
-                        "name": "hflint",
-                        "version": version,
-                        "informationUri": INFORMATION_URI,
-                        "rules": rules,
-                    }
-                },
+                "tool": {"driver": driver},
                 "columnKind": "unicodeCodePoints",
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": cwd.as_uri().rstrip("/") + "/"}},
                 "results": results,

@@ -19,12 +19,23 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from hflint.analyzers.files import MAX_BYTES, MAX_NOTEBOOK_BYTES, ReadError, decode_source
+from hflint.analyzers.files import (
+    MAX_BYTES,
+    MAX_NOTEBOOK_BYTES,
+    ReadError,
+    decode_source,
+    too_large,
+)
 from hflint.analyzers.files import read_bytes as read_file_bytes
 from hflint.analyzers.findings import Finding, Position, Range, Severity
 from hflint.analyzers.notebook import CellMap, Notebook, parse_notebook
 from hflint.analyzers.settings import Settings
-from hflint.analyzers.suppression import filter_suppressed, skips_file
+from hflint.analyzers.suppression import (
+    INVALID_SUPPRESSION_CODE,
+    filter_suppressed,
+    invalid_suppressions,
+    skips_file,
+)
 from hflint.server.cache import (
     CacheEntry,
     LookupTuple,
@@ -34,7 +45,7 @@ from hflint.server.cache import (
     lookups_still_valid,
     lookups_to_tuples,
 )
-from hflint.server.config import Config
+from hflint.server.config import Config, known_codes
 from hflint.server.discovery import SourcePath
 from hflint.server.fixes import Document, applicable, fix_document, unified_diff
 
@@ -176,8 +187,24 @@ def check_text(
         document_key=document_key,
     )
     kept = filter_suppressed(analysis.findings, text)
+    if settings.is_enabled(INVALID_SUPPRESSION_CODE):
+        invalid = [  # not filtered: the comment they are about would hide them
+            f.with_severity(settings.severity_for(f.code, f.severity))
+            for f in invalid_suppressions(text, known_codes())
+        ]
+        if invalid:
+            kept = sorted([*kept, *invalid], key=lambda f: (f.range.start, f.code))
     ignored = per_file_ignores(path, config)
     return [f for f in kept if not ignored or not _starts(f.code, ignored)], analysis.lookups
+
+
+def run_stdin(source: SourcePath, content: bytes, options: RunOptions) -> FileResult:
+    """`hflint check -`: the buffer read from standard input, checked as the file `source.path`
+    would be (its suffix tells a notebook; its folder, the configuration). Never cached."""
+    limit = MAX_NOTEBOOK_BYTES if source.path.suffix == ".ipynb" else MAX_BYTES
+    if len(content) > limit:
+        return unreadable(source.path, too_large(len(content), limit), source.config)
+    return analyse_job(_Job(source.path, content, source.config, options, None)).result
 
 
 def analyse_job(job: _Job) -> _Analysed:

@@ -2,8 +2,10 @@
 
 Progress goes to stderr, the result to stdout (text or json). Exit codes: 0 the load works
 (warnings allowed), 1 it fails (error findings, or custom code that may not run), 2 a timeout,
-a crash, a cancellation or a usage error. Importing this module imports neither torch nor
-transformers: the child does that.
+a crash, a cancellation, an interpreter without transformers or torch (status "unavailable",
+the summary saying what to install) or a usage error, such as a path to no folder (on stderr,
+nothing on stdout). Importing this module imports neither torch nor transformers: the child
+does that.
 """
 
 from __future__ import annotations
@@ -33,7 +35,13 @@ def add_validate_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("checkpoint", metavar="CHECKPOINT", help="a local folder or a hub id")
+    parser.add_argument(
+        "checkpoint",
+        metavar="CHECKPOINT",
+        help="a local folder or a hub repo id (name or org/name). Read as a folder when it "
+        "starts with '.', '/' or '~', has two slashes or more, or exists on disk (org/name "
+        "too), and then it must be a folder that exists; anything else is a hub repo id",
+    )
     parser.add_argument("--class", dest="auto_class", metavar="CLASS", help="e.g. AutoModelForX")
     parser.add_argument("--task", help="a pipeline task, e.g. text-classification")
     parser.add_argument("--revision", help="branch, tag or commit")
@@ -57,7 +65,12 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--real-load", action="store_true", help="also load the weights for real (small models)"
     )
-    parser.add_argument("--interpreter", help="the Python to load with (default: this one)")
+    parser.add_argument(
+        "--interpreter",
+        metavar="PYTHON",
+        help="the Python to load with; it needs transformers and torch, as `hflint[validate]` "
+        "installs them (default: the one hflint runs in)",
+    )
     parser.add_argument("--output-format", choices=("text", "json"), default="text")
 
 
@@ -76,7 +89,7 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from hflint.server.validation import ValidationRequest, start_validation
+    from hflint.server.validation import ValidationRequest, folder_problem, start_validation
 
     if args.auto_class and args.task:
         print("hflint: error: give --class or --task, not both", file=sys.stderr)
@@ -85,6 +98,10 @@ def run_validate(args: argparse.Namespace) -> int:
         overrides = parse_overrides(args.overrides)
     except ValueError as exc:
         print(f"hflint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    problem = folder_problem(args.checkpoint)
+    if problem is not None:
+        print(f"hflint: error: {args.checkpoint}: {problem}", file=sys.stderr)
         return EXIT_ERROR
     request = ValidationRequest(
         checkpoint=args.checkpoint,
@@ -98,9 +115,9 @@ def run_validate(args: argparse.Namespace) -> int:
         trust_remote_code=args.trust_remote_code,
         real_load=args.real_load,
         config_overrides=overrides,
+        interpreter=args.interpreter or None,
+        interpreter_setting="--interpreter",
     )
-    if args.interpreter:
-        request.interpreter = args.interpreter
 
     def progress(step: str) -> None:
         print(f"hflint: {step}", file=sys.stderr, flush=True)

@@ -8,6 +8,7 @@ limit, and a crash ends the child only. The caller gets a ValidationResult in ev
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import queue
@@ -22,9 +23,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
-Status = Literal["ok", "error", "timeout", "cancelled", "crashed"]
+from hflint.analyzers import environment
+
+# "unavailable": the interpreter lacks transformers or torch (details: missing, needed).
+Status = Literal["ok", "error", "timeout", "cancelled", "crashed", "unavailable"]
 Severity = Literal["error", "warning", "information"]
-STATUSES: tuple[Status, ...] = ("ok", "error", "timeout", "cancelled", "crashed")
+STATUSES: tuple[Status, ...] = ("ok", "error", "timeout", "cancelled", "crashed", "unavailable")
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "information")
 
 CHILD_MODULE = "hflint.server.validation_child"
@@ -34,6 +38,8 @@ CHILD_FILE = Path(__file__).with_name("validation_child.py")
 RUN_FILE = "import runpy, sys; runpy.run_path(sys.argv[1], run_name='__main__')"
 STDERR_LINES = 200
 POLL_S = 0.05
+EXTRA = "hflint[validate]"  # the install extra that brings transformers and torch
+EDITOR_SETTING = "validation.interpreter"
 
 
 @dataclass
@@ -43,7 +49,10 @@ class ValidationRequest:
     task: str | None = None
     revision: str | None = None
     subfolder: str | None = None
-    interpreter: str = field(default_factory=lambda: sys.executable)
+    # None: default_interpreter(); set by `--interpreter` or the editor's validation.interpreter
+    interpreter: str | None = None
+    # how the user sets the interpreter where the request comes from, for messages
+    interpreter_setting: str = EDITOR_SETTING
     timeout_s: float = 60.0
     memory_mb: int | None = 4096
     allow_online: bool = False
@@ -70,6 +79,78 @@ class ValidationResult:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def default_interpreter() -> str:
+    """The Python a validation loads with when none is configured (`--interpreter` on the
+    command line, `validation.interpreter` in the editor).
+
+    hflint's own interpreter when it can load models; else the project's, when the user chose
+    it (`--python` / the editor's interpreter, an activated environment, or PATH) and it has
+    transformers. A `.venv` found in the folder is never run unasked: a cloned repository's
+    `.venv/bin/python` can be any program.
+    """
+    if _loads_models():
+        return sys.executable
+    found = environment.find()
+    if found is None or found.source in environment.UNASKED:
+        return sys.executable
+    return environment.interpreter_of(found.interpreter)
+
+
+def _loads_models() -> bool:
+    """Whether hflint's own interpreter has transformers and torch (nothing imported)."""
+    return all(importlib.util.find_spec(name) is not None for name in ("transformers", "torch"))
+
+
+def looks_like_path(checkpoint: str) -> bool:
+    """Whether `checkpoint` can only be a local folder, never a hub repo id.
+
+    A repo id is `name` or `org/name`: one slash at most, never a leading "." or "~". So a name
+    that starts with ".", "/" or "~", has two slashes or more, holds os.sep (a backslash on
+    Windows) or is absolute is a path; a bare `org/name` is a path only when it is on disk.
+    """
+    return (
+        checkpoint.startswith((".", "/", "~"))
+        or checkpoint.count("/") > 1
+        or (os.sep != "/" and os.sep in checkpoint)
+        or os.path.isabs(checkpoint)
+    )
+
+
+def folder_problem(checkpoint: str, file_dir: str | None = None) -> str | None:
+    """Why `checkpoint`, a local path, cannot be loaded from; None for a folder or a repo id.
+
+    Looked up as `locate` does: relative to `file_dir`, then to the current folder. A file is
+    never a checkpoint; a path-looking name (see looks_like_path) that is not on disk is a
+    missing folder, not a repo id for the Hub to reject.
+    """
+    try:
+        path = Path(checkpoint).expanduser()
+    except (RuntimeError, ValueError):  # ~user with no such user
+        path = Path(checkpoint)
+    bases = [Path(file_dir)] if file_dir else []
+    candidates = [path] if path.is_absolute() else [base / path for base in [*bases, Path.cwd()]]
+    candidates = list(dict.fromkeys(candidates))
+    if any(_is(Path.is_dir, candidate) for candidate in candidates):
+        return None
+    for candidate in candidates:
+        if _is(Path.exists, candidate):
+            return (
+                f"{candidate} is a file, not a folder: give the folder that holds the "
+                f"checkpoint's config.json ({candidate.parent}?) or a hub repo id"
+            )
+    if not looks_like_path(checkpoint):
+        return None
+    where = " or ".join(str(candidate) for candidate in candidates)
+    return f"the folder does not exist (looked for {where})"
+
+
+def _is(test: Callable[[Path], bool], path: Path) -> bool:
+    try:
+        return test(path)
+    except (OSError, ValueError):
+        return False
 
 
 def locate(request: ValidationRequest) -> tuple[str, str | None]:
@@ -134,9 +215,9 @@ def _payload(request: ValidationRequest) -> str:
 class _Child:
     """The running child: its output lines arrive on a queue, stderr's tail in a deque."""
 
-    def __init__(self, request: ValidationRequest, payload: str):
+    def __init__(self, request: ValidationRequest, interpreter: str, payload: str):
         self.proc = subprocess.Popen(
-            child_command(request.interpreter),
+            child_command(interpreter),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -205,21 +286,43 @@ def start_validation(
     """Runs the validation child to its end, time limit, cancellation or crash.
 
     Blocks the calling thread (the server runs it on a worker); `on_progress` gets every step
-    as the child announces it, from this thread.
+    as the child announces it, from this thread. A path to no folder is an error found here,
+    with no child; an interpreter without transformers or torch is "unavailable", its summary
+    saying what to install or configure. details["interpreter"] is the Python that was used.
     """
-    cancel = cancel or threading.Event()
     started = time.monotonic()
+    interpreter = os.path.expanduser(request.interpreter or default_interpreter())
+    problem = folder_problem(request.checkpoint, request.file_dir)
+    if problem is not None:
+        summary = f"{request.checkpoint}: {problem}"
+        result = _result("error", summary, [], started)
+        result.diagnostics.append(ValidationDiagnostic("error", summary))
+        return result
+    result = _run(request, interpreter, on_progress, cancel or threading.Event(), started)
+    if result.status == "unavailable":
+        result = _unavailable(request, interpreter, result)
+    result.details.setdefault("interpreter", interpreter)
+    return result
+
+
+def _run(
+    request: ValidationRequest,
+    interpreter: str,
+    on_progress: Callable[[str], object] | None,
+    cancel: threading.Event,
+    started: float,
+) -> ValidationResult:
     steps: list[str] = []
     name = request.checkpoint
     try:
-        child = _Child(request, _payload(request))
+        child = _Child(request, interpreter, _payload(request))
     except (OSError, ValueError) as exc:
-        return _crashed(name, f"could not start {request.interpreter}: {exc}", steps, [])
+        return _crashed(name, f"could not start {interpreter}: {exc}", steps, [])
     answer: dict[str, Any] | None = None
     garbage: list[str] = []
     try:
         deadline = started + request.timeout_s
-        current = f"starting {request.interpreter}"
+        current = f"starting {interpreter}"
         done = False
         while not done or child.proc.poll() is None:
             if cancel.is_set():
@@ -290,6 +393,36 @@ def _from_child(data: dict[str, Any], steps: list[str]) -> ValidationResult | No
         list(steps),
         details if isinstance(details, dict) else {},
     )
+
+
+def _unavailable(
+    request: ValidationRequest, interpreter: str, result: ValidationResult
+) -> ValidationResult:
+    """The child's "transformers/torch not installed", worded for where the request came from."""
+    missing = [str(m) for m in result.details.get("missing") or ()] or ["transformers", "torch"]
+    needed = [str(m) for m in result.details.get("needed") or ()] or missing
+    if request.interpreter:
+        which = f"{interpreter} (set by `{request.interpreter_setting}`)"
+    elif os.path.abspath(interpreter) == os.path.abspath(sys.executable):
+        which = f"hflint's own interpreter ({interpreter})"
+    else:
+        which = f"the project's interpreter ({interpreter})"
+    verb = "is" if len(missing) == 1 else "are"
+    summary = (
+        f"{request.checkpoint}: cannot validate: {' and '.join(missing)} {verb} not installed "
+        f"in {which}; install `{EXTRA}` or point `{request.interpreter_setting}` at an "
+        f"environment with {' and '.join(needed)}"
+    )
+    advice = (
+        f"Validation loads the checkpoint with transformers in {interpreter}, which has no "
+        f"{' and no '.join(missing)}. Either install `{EXTRA}` there "
+        f"(`{interpreter} -m pip install '{EXTRA}'`, or the way you installed hflint), or set "
+        f"`{request.interpreter_setting}` to the Python of an environment with "
+        f"{' and '.join(needed)} (usually your project's)."
+    )
+    result.summary = summary
+    result.diagnostics = [ValidationDiagnostic("error", advice)]
+    return result
 
 
 def _result(status: Status, summary: str, steps: list[str], started: float) -> ValidationResult:

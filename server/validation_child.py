@@ -4,6 +4,8 @@ It runs in its own interpreter (started by validation.py), so importing torch, a
 or running out of memory never touches the language server. It reads one JSON request on stdin
 and writes JSON lines on a private copy of stdout: {"progress": step} while working, then
 {"result": {...}}. Whatever else gets printed (transformers, remote code) goes to stderr.
+An interpreter without transformers (or, for a model, torch) answers "unavailable" at once,
+naming what is missing, before anything is imported.
 
 Only the standard library is imported at module level, and nothing from hflint: the child may
 run under the project's interpreter, where hflint is not installed.
@@ -11,6 +13,7 @@ run under the project's interpreter, where hflint is not installed.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -64,6 +67,7 @@ _OOM = ("failed to map segment", "cannot allocate memory", "can't allocate memor
 # What transformers raises for a bad checkpoint, class or argument: findings, not crashes.
 _FINDINGS = (OSError, ValueError, KeyError, TypeError, RuntimeError, ImportError, AttributeError)
 _TOKENIZER = re.compile(r"(Tokenizer|TokenizerFast)$")
+PACKAGES = ("transformers", "torch")
 
 
 class Stop(Exception):
@@ -648,6 +652,49 @@ def validate(run: Run) -> dict[str, Any]:
         return run.result("error", f"{run.name}: {NOT_RUN}")
 
 
+def needed_packages(request: dict[str, Any]) -> list[str]:
+    """What the request imports: a tokenizer or a config needs no torch, a model does."""
+    auto_class = str(request.get("auto_class") or "")
+    if _TOKENIZER.search(auto_class) or auto_class == "AutoConfig":
+        return ["transformers"]
+    return list(PACKAGES)
+
+
+def missing_packages(names: Iterable[str]) -> list[str]:
+    """Those of `names` this interpreter cannot import, found without importing them."""
+    missing = []
+    for name in names:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        # a namespace package (no origin) is a folder left behind by an uninstall
+        if spec is None or spec.origin in (None, "namespace"):
+            missing.append(name)
+    return missing
+
+
+def unavailable(run: Run, needed: list[str], missing: list[str]) -> dict[str, Any]:
+    """The answer of an interpreter that lacks transformers or torch; the parent words it."""
+    run.details.update(
+        missing=missing,
+        needed=needed,
+        executable=sys.executable,
+        python=sys.version.split()[0],
+    )
+    return run.result(
+        "unavailable",
+        f"{run.name}: cannot validate: {' and '.join(missing)} not installed in {sys.executable}",
+    )
+
+
+def _missing_module(exc: BaseException) -> str | None:
+    if isinstance(exc, ModuleNotFoundError):
+        root = (exc.name or "").partition(".")[0]
+        return root if root in PACKAGES else None
+    return None
+
+
 def limit_memory(megabytes: object) -> None:
     """RLIMIT_AS, set before torch is imported, so a load too big fails here, not the machine."""
     if not isinstance(megabytes, int) or megabytes <= 0:
@@ -672,25 +719,32 @@ def peak_rss_mb() -> float | None:
     return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
+def crashed(run: Run, exc: Exception) -> dict[str, Any]:
+    if is_oom(exc):
+        limit = run.request.get("memory_mb")
+        summary = f"{run.name}: crashed: out of memory while {run.current}"
+        summary += f" (memory limit {limit} MB)" if limit else ""
+        run.add("warning", f"{summary}: {type(exc).__name__}: {exc}")
+    else:
+        summary = f"{run.name}: crashed while {run.current}: {type(exc).__name__}: {exc}"
+        run.add("warning", summary)
+        run.details["traceback"] = traceback.format_exc()
+    return run.result("crashed", summary.splitlines()[0])
+
+
 def main() -> None:
     channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # stray prints (transformers, remote code) must not corrupt the protocol
     request = json.loads(sys.stdin.read())
     limit_memory(request.get("memory_mb"))
     run = Run(request, channel)
+    needed = needed_packages(request)
     try:
-        result = validate(run)
+        missing = missing_packages(needed)
+        result = unavailable(run, needed, missing) if missing else validate(run)
     except Exception as exc:
-        if is_oom(exc):
-            limit = request.get("memory_mb")
-            summary = f"{run.name}: crashed: out of memory while {run.current}"
-            summary += f" (memory limit {limit} MB)" if limit else ""
-            run.add("warning", f"{summary}: {type(exc).__name__}: {exc}")
-        else:
-            summary = f"{run.name}: crashed while {run.current}: {type(exc).__name__}: {exc}"
-            run.add("warning", summary)
-            run.details["traceback"] = traceback.format_exc()
-        result = run.result("crashed", summary.splitlines()[0])
+        module = _missing_module(exc)
+        result = unavailable(run, needed, [module]) if module else crashed(run, exc)
     result["details"]["peak_rss_mb"] = peak_rss_mb()
     run.send({"result": result})
     channel.close()

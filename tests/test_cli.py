@@ -86,15 +86,15 @@ def test_exit_codes(tmp_path: Path) -> None:
     assert nothing.returncode == 2
     bad_select = run_cli(["check", "--select", "F401"], tmp_path, tmp_path)
     assert bad_select.returncode == 2
-    assert "--select: `F401` is not a rule code or prefix" in bad_select.stderr
+    assert "--select: `F401` is not a rule code or prefix (e.g. HF1, HF204)" in bad_select.stderr
 
 
-def test_missing_path_exits_2_after_checking_the_rest(tmp_path: Path) -> None:
+def test_missing_path_exits_2_before_checking_anything(tmp_path: Path) -> None:
     write(tmp_path / "bad.py", FINDINGS)
     result = run_cli(["check", "nope.py", "bad.py", "--exit-zero"], tmp_path, tmp_path)
     assert result.returncode == 2
-    assert "hflint: error: nope.py: No such file or directory" in result.stderr
-    assert "bad.py:2:1: HF098" in result.stdout
+    assert result.stderr == "hflint: error: Failed to lint nope.py: No such file or directory\n"
+    assert result.stdout == ""
 
 
 def test_one_syntax_error_per_file_and_the_others_still_checked(tmp_path: Path) -> None:
@@ -117,9 +117,12 @@ def test_unreadable_files_are_reported_like_e902(tmp_path: Path) -> None:
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert lines[0] == (
-        "blob.py:1:1: HF002 Cannot check this file: binary file (NUL byte at offset 0), skipped"
+        "blob.py:1:1: HF002 [error] Cannot check this file: binary file (NUL byte at offset 0), "
+        "skipped"
     )
-    assert lines[1].startswith("latin.py:1:1: HF002 Cannot check this file: invalid UTF-8 at byte")
+    assert lines[1].startswith(
+        "latin.py:1:1: HF002 [error] Cannot check this file: invalid UTF-8 at byte"
+    )
     assert lines[2].startswith("ok.py:2:1: HF098")
     assert "hflint: warning: latin.py: invalid UTF-8 at byte offset 28" in result.stderr
     assert "hflint: warning: blob.py: binary file" in result.stderr
@@ -151,13 +154,14 @@ def test_fix_applies_safe_fixes_only(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert path.read_text() == "import transformers\nnew_name = 1\nrisky_call()\n"
     assert result.stdout == (
-        "a.py:3:1: HF099 `risky_call` is a test finding\nFound 2 errors (1 fixed, 1 remaining).\n"
+        "a.py:3:1: HF099 [error] `risky_call` is a test finding\n"
+        "Found 2 findings: 1 error, 1 warning (1 fixed, 1 remaining).\n"
     )
     unsafe = run_cli(["check", "--fix", "--unsafe-fixes", "--show-fixes"], tmp_path, tmp_path)
     assert unsafe.returncode == 0, unsafe.stdout
     assert path.read_text() == "import transformers\nnew_name = 1\ncareful_call()\n"
     assert "Fixed in a.py:\n    1 × HF099 (test-risky-call)\n" in unsafe.stdout
-    assert unsafe.stdout.endswith("Found 1 error (1 fixed, 0 remaining).\n")
+    assert unsafe.stdout.endswith("Found 1 finding: 1 error (1 fixed, 0 remaining).\n")
 
 
 def test_diff_writes_nothing(tmp_path: Path) -> None:
@@ -168,7 +172,7 @@ def test_diff_writes_nothing(tmp_path: Path) -> None:
         "--- a.py\n+++ a.py\n@@ -1,3 +1,3 @@\n import transformers\n"
         "-old_name = 1\n+new_name = 1\n risky_call()\n"
     )
-    assert "Would fix 1 error." in result.stderr
+    assert "Would fix 1 finding." in result.stderr
     assert path.read_text() == FINDINGS
     unsafe = run_cli(["check", "--diff", "--unsafe-fixes"], tmp_path, tmp_path)
     assert "+careful_call()" in unsafe.stdout
@@ -241,6 +245,7 @@ def test_rule_docs_and_listing(tmp_path: Path) -> None:
     assert [row[:3] for row in rows] == [
         ["HF001", "syntax-error", "error"],
         ["HF002", "io-error", "error"],
+        ["HF003", "invalid-suppression", "warning"],
         ["HF096", "test-broken-fix", "hint"],
         ["HF097", "test-checkpoint-type", "info"],
         ["HF098", "test-old-name", "warning"],
@@ -249,7 +254,15 @@ def test_rule_docs_and_listing(tmp_path: Path) -> None:
     data = json.loads(
         run_cli(["rule", "--all", "--output-format", "json"], tmp_path, tmp_path).stdout
     )
-    assert [d["code"] for d in data] == ["HF001", "HF002", "HF096", "HF097", "HF098", "HF099"]
+    assert [d["code"] for d in data] == [
+        "HF001",
+        "HF002",
+        "HF003",
+        "HF096",
+        "HF097",
+        "HF098",
+        "HF099",
+    ]
     assert set(data[0]) == {"code", "name", "severity", "summary", "url", "explanation"}
     builtin = run_cli(["rule", "HF002"], tmp_path, tmp_path)
     assert builtin.stdout.startswith("# io-error (HF002)\n") and "E902" in builtin.stdout

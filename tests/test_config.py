@@ -205,9 +205,9 @@ def test_cli_per_file_ignores_and_excludes(tmp_path: Path) -> None:
     write(tmp_path / "m.py", FINDINGS)
     result = run_cli(["check"], tmp_path, tmp_path)
     assert result.stdout.splitlines()[:3] == [
-        "m.py:2:1: HF098 [*] `old_name` is a test finding",
-        "m.py:3:1: HF099 `risky_call` is a test finding",
-        "tests/t.py:3:1: HF099 `risky_call` is a test finding",
+        "m.py:2:1: HF098 [warning] [*] `old_name` is a test finding",
+        "m.py:3:1: HF099 [error] `risky_call` is a test finding",
+        "tests/t.py:3:1: HF099 [error] `risky_call` is a test finding",
     ]
 
 

@@ -92,6 +92,10 @@ def _known(expected: dict[str, object], section: str, name: str) -> list[dict[st
 
 
 # ---- pytest -------------------------------------------------------------------------------
+# The expectations were recorded with the locked transformers release.
+pytestmark = pytest.mark.locked_transformers
+
+
 @pytest.fixture(scope="module")
 def reported() -> dict[str, list[Reported]]:
     return check_corpus()

@@ -179,3 +179,42 @@ def test_editable_checkout_through_a_pth_file_never_runs_its_imports(
     monkeypatch.setenv(environment.ENV_VAR, str(python))
     assert found_version() == "5.26.0.dev0"
     assert not marker.exists()
+
+
+# ---- which interpreter a validation loads with when none is configured
+
+
+def test_validation_uses_hflints_own_interpreter_when_it_loads_models(
+    clean_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hflint.server import validation
+
+    make_venv(tmp_path / "active", "4.57.6")
+    monkeypatch.setenv("VIRTUAL_ENV", str(tmp_path / "active"))
+    assert validation.default_interpreter() == sys.executable
+
+
+def test_validation_uses_the_activated_environment_when_hflint_cannot_load(
+    clean_env: Path, without_own: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hflint.server import validation
+
+    monkeypatch.setattr(validation, "_loads_models", lambda: False)
+    python = make_venv(tmp_path / "active", "4.57.6")
+    monkeypatch.setenv("VIRTUAL_ENV", str(tmp_path / "active"))
+    assert validation.default_interpreter() == str(python)
+    monkeypatch.delenv("VIRTUAL_ENV")
+    monkeypatch.setenv(environment.ENV_VAR, str(python))
+    assert validation.default_interpreter() == str(python)
+
+
+def test_validation_never_runs_a_venv_it_only_found_in_the_folder(
+    clean_env: Path, without_own: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hflint.server import validation
+
+    monkeypatch.setattr(validation, "_loads_models", lambda: False)
+    make_venv(clean_env / ".venv", "4.46.3")
+    found = environment.find()
+    assert found is not None and found.source in environment.UNASKED  # its facts are read
+    assert validation.default_interpreter() == sys.executable  # but it is not run

@@ -150,6 +150,7 @@ def test_extraction_imports_neither_transformers_nor_torch() -> None:
 # ------------------------------------------------------------------ 5.x: Auto tables and resolve
 
 
+@pytest.mark.locked_transformers
 def test_resolve_mirrors_lazy_auto_mapping(k5: Knowledge) -> None:
     assert k5.version == "5.23.0"
     assert k5.resolve("bert", "AutoModelForSeq2SeqLM") is None
@@ -363,6 +364,7 @@ def test_v4_training_arguments_and_trainer(pkg4: Path, k4: Knowledge) -> None:
 # ------------------------------------------------------------------ cache
 
 
+@pytest.mark.locked_transformers
 def test_cache_roundtrip_and_reuse(
     pkg5: Path, k5: Knowledge, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -414,6 +416,7 @@ def test_cache_key_follows_the_sources(
     assert cache_path(pkg4) != before
 
 
+@pytest.mark.locked_transformers
 def test_load_knowledge_is_memoized() -> None:
     knowledge = load_knowledge()
     assert knowledge is load_knowledge()

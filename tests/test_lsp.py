@@ -569,14 +569,14 @@ async def test_stale_diagnostics_offer_no_fix(root: Path) -> None:
 
 @pytest.mark.parametrize("caps", [VSCODE, NEOVIM])
 async def test_ignore_on_this_line(root: Path, caps: str) -> None:
-    text = CAUSAL.replace('")\n', '")  # noqa: HF999\n')
+    text = CAUSAL.replace('")\n', '")  # noqa: E501\n')
     async with session(root, caps) as client:
         uri = open_doc(client, _write(root / "a.py", text), text)
         found = await diagnostics(client, uri)
         [ignore] = [a for a in await _actions(client, uri, found) if a.title.startswith("Ignore")]
         assert ignore.title == "Ignore HF102 on this line" and ignore.edit is not None
         fixed = apply_workspace_edit({uri: text}, ignore.edit, client.encoding)[uri]
-        assert fixed.splitlines()[2].endswith('")  # noqa: HF999, HF102')
+        assert fixed.splitlines()[2].endswith('")  # noqa: E501, HF102')
         replace_all(client, uri, fixed, version=2)
         assert await diagnostics(client, uri, version=2) == []
         replace_all(client, uri, CAUSAL, version=3)
@@ -675,6 +675,7 @@ async def test_status_names_the_versions_the_rules_speak_for(root: Path) -> None
         status = await client.protocol.send_request_async("hflint/status", {})
     assert status.hflint == hflint.__version__
     assert status.transformers == transformers.__version__
+    assert status.transformersFrom == f"hflint's own interpreter: {sys.executable}"
     assert status.checks == "child process"
 
 

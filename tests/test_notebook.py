@@ -251,9 +251,9 @@ def test_cli_reports_notebook_findings_by_cell(tmp_path: Path) -> None:
     assert text.returncode == 1, text.stderr
     lines = text.stdout.splitlines()
     assert lines[:3] == [
-        "nb.ipynb:cell 4:2:1: HF098 [*] `old_name` is a test finding",
-        "nb.ipynb:cell 4:4:1: HF099 `risky_call` is a test finding",
-        "nb.ipynb:cell 6:3:1: HF098 [*] `old_name` is a test finding",
+        "nb.ipynb:cell 4:2:1: HF098 [warning] [*] `old_name` is a test finding",
+        "nb.ipynb:cell 4:4:1: HF099 [error] `risky_call` is a test finding",
+        "nb.ipynb:cell 6:3:1: HF098 [warning] [*] `old_name` is a test finding",
     ]
     assert "HF001" not in text.stdout  # magics are masked, not syntax errors
     data = json.loads(
@@ -291,6 +291,9 @@ def test_cli_reports_a_broken_notebook_and_checks_the_rest(tmp_path: Path) -> No
     (tmp_path / "ok.py").write_text("import transformers\nold_name\n", encoding="utf-8")
     result = run_cli(["check", "."], tmp_path, tmp_path)
     assert result.returncode == 1
-    assert "broken.ipynb:1:1: HF002 Cannot check this file: invalid notebook JSON" in result.stdout
+    assert (
+        "broken.ipynb:1:1: HF002 [error] Cannot check this file: invalid notebook JSON"
+        in result.stdout
+    )
     assert "ok.py:2:1: HF098" in result.stdout
     assert "hflint: warning: broken.ipynb: invalid notebook JSON" in result.stderr

@@ -56,16 +56,19 @@ def sample(tmp: Path) -> list[FileFindings]:
 def test_text_lines_and_summary(tmp_path: Path) -> None:
     files = sample(tmp_path)
     assert output.format_text(files).splitlines() == [
-        "pkg/a.py:2:5: HF101 [*] message of HF101",
-        "pkg/a.py:3:1: HF204 message of HF204",
-        "pkg/a.py:4:1: HF301 message of HF301",
-        "nb.ipynb:cell 5:2:3: HF502 message of HF502",
+        "pkg/a.py:2:5: HF101 [error] [*] message of HF101",
+        "pkg/a.py:3:1: HF204 [hint] message of HF204",
+        "pkg/a.py:4:1: HF301 [warning] message of HF301",
+        "nb.ipynb:cell 5:2:3: HF502 [info] message of HF502",
     ]
     assert output.summary(files) == (
-        "Found 4 errors (1 fixable with --fix; 1 more with --unsafe-fixes).\n"
+        "Found 4 findings: 1 error, 1 warning, 1 info, 1 hint "
+        "(1 fixable with --fix; 1 more with --unsafe-fixes).\n"
     )
-    assert "pkg/a.py:3:1: HF204 [*] message" in output.format_text(files, unsafe_fixes=True)
-    assert output.summary(files, unsafe_fixes=True) == "Found 4 errors (2 fixable with --fix).\n"
+    assert "pkg/a.py:3:1: HF204 [hint] [*] message" in output.format_text(files, unsafe_fixes=True)
+    assert output.summary(files, unsafe_fixes=True) == (
+        "Found 4 findings: 1 error, 1 warning, 1 info, 1 hint (2 fixable with --fix).\n"
+    )
 
 
 def test_summary_variants(tmp_path: Path) -> None:
@@ -74,7 +77,7 @@ def test_summary_variants(tmp_path: Path) -> None:
             tmp_path / "a.py", "a.py", [finding("HF1", Range.of(1, 0, 1, 1), Severity.ERROR)]
         )
     ]
-    assert output.summary(one) == "Found 1 error.\n"
+    assert output.summary(one) == "Found 1 finding: 1 error.\n"
     assert output.summary([]) == "All checks passed!\n"
     fixed = [
         FileFindings(
@@ -84,7 +87,7 @@ def test_summary_variants(tmp_path: Path) -> None:
             fixed=[finding("HF101", Range.of(1, 0, 1, 1), Severity.ERROR, SAFE)] * 2,
         )
     ]
-    assert output.summary(fixed) == "Found 3 errors (2 fixed, 1 remaining).\n"
+    assert output.summary(fixed) == "Found 3 findings: 3 errors (2 fixed, 1 remaining).\n"
 
 
 def test_statistics(tmp_path: Path) -> None:
@@ -266,9 +269,9 @@ def test_cli_text(project: Path) -> None:
     result = run_cli(["check"], project, project)
     assert result.returncode == 1
     assert result.stdout == (
-        "a.py:2:1: HF098 [*] `old_name` is a test finding\n"
-        "a.py:3:1: HF099 `risky_call` is a test finding\n"
-        "Found 2 errors (1 fixable with --fix; 1 more with --unsafe-fixes).\n"
+        "a.py:2:1: HF098 [warning] [*] `old_name` is a test finding\n"
+        "a.py:3:1: HF099 [error] `risky_call` is a test finding\n"
+        "Found 2 findings: 1 error, 1 warning (1 fixable with --fix; 1 more with --unsafe-fixes).\n"
     )
     quiet = run_cli(["check", "--quiet"], project, project)
     assert "Found" not in quiet.stdout and "a.py:2:1" in quiet.stdout

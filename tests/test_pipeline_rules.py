@@ -193,6 +193,7 @@ def test_hf701_unknown_checkpoint_without_remote_code_still_fails() -> None:
 
 
 # ---- HF702 ---------------------------------------------------------------------------------------
+@pytest.mark.locked_transformers
 def test_hf702_follows_the_target_version(monkeypatch: pytest.MonkeyPatch) -> None:
     code = 'from transformers import pipeline\ns = pipeline("summarization", framework="pt")\n'
     [finding] = findings(code, "HF702")

@@ -20,7 +20,8 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
 COPIED = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml")
-PACKAGES = ("package", "analyzers", "rules", "server")
+PACKAGES = ("package", "analyzers", "rules", "server", "docs")
+README_REPO = "/path/to/hflint"  # what the README's snippet says to replace
 
 PROBE_RULE = '''
 """A probe rule for the pre-commit test: `old_name` has a safe fix to `new_name`."""
@@ -82,6 +83,19 @@ def hook_repository(root: Path) -> tuple[Path, str]:
     return repo, git(repo, "rev-parse", "HEAD")
 
 
+def readme_config(repo: Path, rev: str) -> str:
+    """The README's pre-commit snippet, with its placeholders for the clone and the commit."""
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### pre-commit", 1)[1]
+    snippet = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert README_REPO in snippet and "rev: " in snippet, snippet
+    lines = []
+    for line in snippet.replace(README_REPO, str(repo)).splitlines():
+        head, sep, _ = line.partition("rev: ")
+        lines.append(f"{head}rev: {rev}" if sep else line)
+    return "\n".join(lines) + "\n"
+
+
 def run_pre_commit(repo: Path, home: Path, hook: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env.update(
@@ -111,11 +125,7 @@ def test_hooks_from_another_repository(tmp_path: Path) -> None:
     user = tmp_path / "user-repo"
     user.mkdir()
     git(user, "init", "-q")
-    (user / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {hooks}\n    rev: {rev}\n"
-        "    hooks:\n      - id: hflint\n      - id: hflint-fix\n",
-        encoding="utf-8",
-    )
+    (user / ".pre-commit-config.yaml").write_text(readme_config(hooks, rev), encoding="utf-8")
     script = user / "train.py"
     script.write_text("import transformers\nold_name = 1\n", encoding="utf-8")
     (user / "notes.txt").write_text("old_name\n", encoding="utf-8")  # not python: not passed
@@ -124,7 +134,7 @@ def test_hooks_from_another_repository(tmp_path: Path) -> None:
     check = run_pre_commit(user, tmp_path, "hflint")
     output = check.stdout + check.stderr
     assert check.returncode == 1, output
-    assert "train.py:2:1: HF095 [*] probe finding" in output
+    assert "train.py:2:1: HF095 [warning] [*] probe finding" in output
     assert "notes.txt" not in output
     assert script.read_text() == "import transformers\nold_name = 1\n"
 

@@ -126,11 +126,11 @@ def test_cli_honours_suppressions(tmp_path: Path) -> None:
     )
     result = run_cli(["check", "."], tmp_path, tmp_path)
     assert result.stdout.splitlines()[:3] == [
-        "a.py:3:1: HF098 [*] `old_name` is a test finding",
-        "a.py:4:12: HF098 [*] `old_name` is a test finding",
-        "a.py:5:18: HF098 [*] `old_name` is a test finding",
+        "a.py:3:1: HF098 [warning] [*] `old_name` is a test finding",
+        "a.py:4:12: HF098 [warning] [*] `old_name` is a test finding",
+        "a.py:5:18: HF098 [warning] [*] `old_name` is a test finding",
     ]
-    assert "Found 3 errors" in result.stdout
+    assert "Found 3 findings: 3 warnings" in result.stdout
     assert "skipped.py" not in result.stdout
 
 

@@ -74,6 +74,7 @@ def test_no_pin_means_the_installed_version(repo: Path) -> None:
     assert find_target(None, Settings(), installed="").version == ""
 
 
+@pytest.mark.locked_transformers
 def test_the_installed_version_is_read_without_importing_transformers() -> None:
     code = (
         "import sys\n"
@@ -385,6 +386,7 @@ def test_the_setting_in_pyproject_the_editor_and_the_command_line(repo: Path) ->
     assert problems and "targetVersion" in problems[0]
 
 
+@pytest.mark.locked_transformers
 def test_the_command_line_flag(repo: Path) -> None:
     source = write(
         repo / "src" / "train.py",

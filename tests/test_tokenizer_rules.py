@@ -348,6 +348,7 @@ def test_tokenizer_knowledge_of_4x(k4: Knowledge) -> None:
     assert k4.tokenizer_class("TokenizersBackend") is None
 
 
+@pytest.mark.locked_transformers
 def test_hf603_speaks_for_the_target_version(k4: Knowledge) -> None:
     code = """
     from transformers import AutoTokenizer

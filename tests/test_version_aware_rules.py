@@ -83,6 +83,7 @@ def on(version: str) -> Settings:
 # ------------------------------------------------------------------ the same code, four releases
 
 
+@pytest.mark.locked_transformers
 def test_installed_5x() -> None:
     findings = run()
     assert outcome(findings) == {

@@ -13,7 +13,7 @@ import {
   WorkDoneProgressReport,
 } from "vscode-languageclient/node";
 
-import { Choices, Probe, ServerCommand, isFailure, resolveServer } from "./serverCommand";
+import { CLONE, Choices, Probe, ServerCommand, isFailure, resolveServer } from "./serverCommand";
 import { needsRestart, serverSettings } from "./settings";
 
 const SECTION = "hflint";
@@ -95,7 +95,7 @@ async function start(): Promise<void> {
     const message = `The hflint server did not start (${found.command} ${found.args.join(" ")}): ${String(error)}`;
     log.error(message);
     showStatus("$(error) hflint", message);
-    void explainFailure(message, "python -m pip install hflint");
+    void explainFailure(message, `python -m pip install ${CLONE}`);
     return;
   }
   await showServerStatus(started, found);
@@ -105,7 +105,11 @@ function newClient(found: ServerCommand): LanguageClient {
   const serverOptions: ServerOptions = {
     command: found.command,
     args: found.args,
-    options: { cwd: workspaceFolder() },
+    options: {
+      cwd: workspaceFolder(),
+      // The server runs apart from the project: it reads the project interpreter's transformers.
+      env: found.projectPython ? { ...process.env, HFLINT_PYTHON: found.projectPython } : undefined,
+    },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
@@ -173,6 +177,7 @@ async function showServerStatus(started: LanguageClient, found: ServerCommand): 
     const answer = await started.sendRequest<{
       hflint: string;
       transformers: string | null;
+      transformersFrom: string | null;
       python: string;
     }>("hflint/status", {});
     const rules = answer.transformers
@@ -180,7 +185,7 @@ async function showServerStatus(started: LanguageClient, found: ServerCommand): 
       : "no transformers installed";
     showStatus(
       `$(check) hflint · ${rules}`,
-      `hflint ${answer.hflint}: the rules speak for ${rules}.\nServer: ${found.command} ${found.args.join(" ")} (${found.source})\nPython: ${answer.python}`,
+      `hflint ${answer.hflint}: the rules speak for ${rules}${answer.transformersFrom ? ` (from ${answer.transformersFrom})` : ""}.\nServer: ${found.command} ${found.args.join(" ")} (${found.source})\nPython: ${answer.python}`,
     );
   } catch (error) {
     showStatus("$(check) hflint", `hflint server running (${found.source})`);

@@ -6,7 +6,15 @@ export interface ServerCommand {
   args: string[];
   /** Where it came from, for the log and the status bar. */
   source: string;
+  /**
+   * The project's interpreter, when the server runs in another one (hflint.path, hflint on
+   * PATH): the server reads that interpreter's transformers (passed as HFLINT_PYTHON).
+   */
+  projectPython?: string;
 }
+
+/** hflint is installed from a clone (it is not on a package index): where the user keeps it. */
+export const CLONE = "/path/to/hflint";
 
 export interface Failure {
   /** What went wrong and how to fix it, in one message. */
@@ -39,11 +47,11 @@ export function resolveServer(choices: Choices, probe: Probe): ServerCommand | F
   if (paths.length > 0) {
     const found = paths.find((p) => probe.exists(p));
     if (found !== undefined) {
-      return { command: found, args: ["server"], source: "the hflint.path setting" };
+      return withProject({ command: found, args: ["server"], source: "the hflint.path setting" }, choices);
     }
     return {
       message: `None of the executables in the hflint.path setting exists (${paths.join(", ")}). Fix the setting, or clear it to use the Python interpreter.`,
-      install: "python -m pip install hflint",
+      install: `python -m pip install ${CLONE}`,
     };
   }
   const interpreter = choices.interpreter.trim();
@@ -53,7 +61,7 @@ export function resolveServer(choices: Choices, probe: Probe): ServerCommand | F
     }
     return {
       message: `hflint is not installed in ${interpreter} (the hflint.interpreter setting). Install it there, or change the setting.`,
-      install: `"${interpreter}" -m pip install hflint`,
+      install: `"${interpreter}" -m pip install ${CLONE}`,
     };
   }
   let missing: string | undefined;
@@ -65,12 +73,12 @@ export function resolveServer(choices: Choices, probe: Probe): ServerCommand | F
   }
   const onPath = probe.which("hflint");
   if (onPath !== undefined) {
-    return { command: onPath, args: ["server"], source: "hflint on PATH" };
+    return withProject({ command: onPath, args: ["server"], source: "hflint on PATH" }, choices);
   }
   if (missing !== undefined) {
     return {
       message: `hflint is not installed in the selected interpreter (${missing}), and there is no hflint on PATH. Install it in that interpreter, so the server sees its transformers.`,
-      install: `"${missing}" -m pip install hflint`,
+      install: `"${missing}" -m pip install ${CLONE}`,
     };
   }
   const why = choices.trusted
@@ -78,8 +86,14 @@ export function resolveServer(choices: Choices, probe: Probe): ServerCommand | F
     : "This workspace is not trusted, so its interpreter is not used";
   return {
     message: `${why}, and there is no hflint on PATH. Install hflint, or set hflint.path or hflint.interpreter in your user settings.`,
-    install: "python -m pip install hflint",
+    install: `python -m pip install ${CLONE}`,
   };
+}
+
+/** The interpreter the user chose for the project, if any (never an untrusted one). */
+function withProject(command: ServerCommand, choices: Choices): ServerCommand {
+  const python = choices.interpreter.trim() || (choices.trusted ? choices.pythonExtension : undefined);
+  return python ? { ...command, projectPython: python } : command;
 }
 
 function moduleOf(python: string, source: string): ServerCommand {

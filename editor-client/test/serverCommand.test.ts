@@ -18,7 +18,31 @@ test("hflint.path wins, and its first existing entry is used", () => {
     { ...none, paths: ["/gone/hflint", "/opt/hflint"], interpreter: "/usr/bin/python3" },
     probe(["/opt/hflint"], ["/usr/bin/python3"], "/usr/local/bin/hflint"),
   );
-  assert.deepEqual(found, { command: "/opt/hflint", args: ["server"], source: "the hflint.path setting" });
+  assert.deepEqual(found, {
+    command: "/opt/hflint",
+    args: ["server"],
+    source: "the hflint.path setting",
+    projectPython: "/usr/bin/python3",
+  });
+});
+
+test("a server on PATH reads the transformers of the Python extension's interpreter", () => {
+  const found = resolveServer(
+    { ...none, pythonExtension: "/ws/.venv/bin/python" },
+    probe([], [], "/usr/local/bin/hflint"),
+  );
+  assert.ok(!isFailure(found));
+  assert.equal(found.command, "/usr/local/bin/hflint");
+  assert.equal(found.projectPython, "/ws/.venv/bin/python");
+});
+
+test("an untrusted workspace's interpreter is not passed to a server on PATH", () => {
+  const found = resolveServer(
+    { ...none, pythonExtension: "/ws/.venv/bin/python", trusted: false },
+    probe([], [], "/usr/local/bin/hflint"),
+  );
+  assert.ok(!isFailure(found));
+  assert.equal(found.projectPython, undefined);
 });
 
 test("a hflint.path that does not exist is an error, not a silent fallback", () => {
@@ -43,7 +67,7 @@ test("the hflint.interpreter setting runs the module in that interpreter", () =>
 test("an interpreter without hflint says how to install it there", () => {
   const found = resolveServer({ ...none, interpreter: "/venv/bin/python" }, probe([], [], "/bin/hflint"));
   assert.ok(isFailure(found));
-  assert.equal(found.install, '"/venv/bin/python" -m pip install hflint');
+  assert.equal(found.install, '"/venv/bin/python" -m pip install /path/to/hflint');
 });
 
 test("the Python extension's interpreter comes before hflint on PATH", () => {
@@ -75,5 +99,5 @@ test("nothing found: the message names the interpreter and the install command",
   const found = resolveServer({ ...none, pythonExtension: "/py" }, probe([], []));
   assert.ok(isFailure(found));
   assert.match(found.message, /\/py/);
-  assert.equal(found.install, '"/py" -m pip install hflint');
+  assert.equal(found.install, '"/py" -m pip install /path/to/hflint');
 });
