@@ -60,4 +60,6 @@ def test_neovim_gets_diagnostics_and_applies_a_quick_fix(tmp_path: Path) -> None
     assert result["applied"] and "AutoModelForSeq2SeqLM" in result["applied"]
     text = "\n".join(result["lines"])
     assert 'model = AutoModelForSeq2SeqLM.from_pretrained("facebook/bart-large-cnn")' in text
-    assert "import AutoModelForCausalLM, AutoModelForSeq2SeqLM" in text
+    # the import names the new class and drops the one no longer used
+    assert text.startswith("from transformers import AutoModelForSeq2SeqLM\n"), text
+    assert "AutoModelForCausalLM" not in text
