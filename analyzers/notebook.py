@@ -37,6 +37,11 @@ MASK = "pass"
 _NAME = r"[A-Za-z_][\w.]*"
 _HELP = re.compile(rf"^(\?{{1,2}}{_NAME}|{_NAME}\?{{1,2}})\s*$")
 _MAGIC_ASSIGN = re.compile(rf"^{_NAME}(\s*,\s*{_NAME})*\s*=\s*[!%]")
+# IPython's automagic (on by default): `pip install x` runs %pip. Only a name followed by a
+# word Python cannot put there (never an operator, a call, or `and`/`if`/`in`...) counts.
+_AUTOMAGIC = re.compile(
+    r"^(?:pip|conda|mamba|cd)\s+(?!(?:and|or|if|else|in|is|not|for)\b)[\w./~\"'$]"
+)
 _INDENT = re.compile(r"^\{\r?\n([ \t]+)\"")
 
 
@@ -319,7 +324,9 @@ def _is_ipython(stripped: str) -> bool:
         return False
     if stripped[0] in "!%?":
         return True
-    return bool(_HELP.match(stripped) or _MAGIC_ASSIGN.match(stripped))
+    return bool(
+        _HELP.match(stripped) or _MAGIC_ASSIGN.match(stripped) or _AUTOMAGIC.match(stripped)
+    )
 
 
 class _Scanner:

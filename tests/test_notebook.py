@@ -100,6 +100,10 @@ def test_positions_map_to_cell_and_line() -> None:
         "files = !ls",
         "a, b = %who_ls",
         "%%time",
+        "pip install transformers datasets",  # automagic: %pip
+        "pip install -q 'transformers>=4.40'",
+        "conda install -c conda-forge datasets",
+        "cd /content/repo",
     ],
 )
 def test_ipython_lines_are_masked(line: str) -> None:
@@ -117,6 +121,11 @@ def test_ipython_lines_are_masked(line: str) -> None:
         "# what?\n",
         "t = 'a?'\n",
         "y = 1 + \\\n    % 2\n",  # after a backslash continuation
+        "pip = 3\n",  # names that automagic would shadow, used as Python
+        "pip.main(['install', 'x'])\n",
+        "cd -1\n",  # `cd - 1`
+        "pip if ok else conda\n",
+        "pip and conda\n",
     ],
 )
 def test_python_lines_are_not_masked(source: str) -> None:
