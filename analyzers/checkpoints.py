@@ -68,6 +68,13 @@ class CheckpointFacts:
     config: dict[str, Any] = field(default_factory=dict)  # raw config.json
     # tokenizer_config.json tokenizer_class: its __init__ defaults fill in absent special tokens
     tokenizer_class: str | None = None
+    # tokens tokenizer_config.json / special_tokens_map.json name (special tokens, additional
+    # special tokens, added_tokens_decoder), sorted; None when neither file was read
+    tokenizer_tokens: tuple[str, ...] | None = None
+    # tokenizer_config.json do_lower_case (WordPiece tokenizers); None when absent or not read
+    tokenizer_do_lower_case: bool | None = None
+    # config.json problem_type of a fine-tuned classifier ("multi_label_classification", ...)
+    problem_type: str | None = None
     # label count when only that is known (bundled entries that list no label names)
     label_count: int | None = None
     # for an adapter without config.json: the base model's own facts, with their source
@@ -214,6 +221,44 @@ class _TokenizerFacts:
     has_pad_token: bool | None = None
     padding_side: str | None = None
     tokenizer_class: str | None = None
+    tokens: tuple[str, ...] | None = None
+    do_lower_case: bool | None = None
+
+
+_SPECIAL_KEYS = (
+    "bos_token",
+    "eos_token",
+    "unk_token",
+    "sep_token",
+    "pad_token",
+    "cls_token",
+    "mask_token",
+)
+
+
+def _named_tokens(*files: dict[str, Any] | None) -> tuple[str, ...]:
+    """The special and added tokens tokenizer files name."""
+    found: set[str] = set()
+    for data in files:
+        if not data:
+            continue
+        for key in _SPECIAL_KEYS:
+            text = _token_text(data.get(key))
+            if text is not None:
+                found.add(text)
+        for key in ("additional_special_tokens", "extra_special_tokens"):
+            extra = data.get(key)
+            values = list(extra.values()) if isinstance(extra, dict) else extra
+            for value in values if isinstance(values, list) else ():
+                text = _token_text(value)
+                if text is not None:
+                    found.add(text)
+        decoder = data.get("added_tokens_decoder")
+        for value in decoder.values() if isinstance(decoder, dict) else ():
+            text = _token_text(value)
+            if text is not None:
+                found.add(text)
+    return tuple(sorted(found))
 
 
 def tokenizer_facts(get: FileGetter) -> _TokenizerFacts | None:
@@ -245,7 +290,17 @@ def tokenizer_facts(get: FileGetter) -> _TokenizerFacts | None:
         has_pad = False
     if side is None and generic:
         side = "right"
-    return _TokenizerFacts(pad, has_pad, side, tokenizer_class)
+    lower = tok_config.get("do_lower_case")
+    added = read_json(get("added_tokens.json")) or {}  # older checkpoints: {"<tok>": id}
+    named = _named_tokens(tok_config, special)
+    return _TokenizerFacts(
+        pad,
+        has_pad,
+        side,
+        tokenizer_class,
+        tuple(sorted({*named, *(k for k in added if isinstance(k, str))})),
+        lower if isinstance(lower, bool) else None,
+    )
 
 
 def facts_from_files(
@@ -270,6 +325,8 @@ def facts_from_files(
         tokenizer_has_pad_token=tok.has_pad_token,
         tokenizer_padding_side=tok.padding_side,
         tokenizer_class=tok.tokenizer_class,
+        tokenizer_tokens=tok.tokens,
+        tokenizer_do_lower_case=tok.do_lower_case,
     )
     return facts if config is None else with_config(facts, config)
 
@@ -291,6 +348,7 @@ def with_config(facts: CheckpointFacts, config: dict[str, Any]) -> CheckpointFac
         pad_token_id=_int(config.get("pad_token_id")),
         vocab_size=_int(config.get("vocab_size")),
         auto_map=_auto_map(config.get("auto_map")),
+        problem_type=problem if isinstance(problem := config.get("problem_type"), str) else None,
     )
 
 
@@ -345,6 +403,8 @@ def bundled_facts(name: str, path: Path = TABLE_PATH) -> CheckpointFacts | None:
     has_pad = entry.get("tokenizer_has_pad_token")
     pad = entry.get("tokenizer_pad_token")
     note = entry.get("note")
+    lower = entry.get("do_lower_case")
+    tokenizer_class = entry.get("tokenizer_class")
     model_type = entry.get("model_type")
     return CheckpointFacts(
         name=name,
@@ -362,6 +422,8 @@ def bundled_facts(name: str, path: Path = TABLE_PATH) -> CheckpointFacts | None:
         tokenizer_pad_token=pad if isinstance(pad, str) else None,
         tokenizer_has_pad_token=has_pad if isinstance(has_pad, bool) else None,
         tokenizer_padding_side=side if side in ("left", "right") else None,
+        tokenizer_do_lower_case=lower if isinstance(lower, bool) else None,
+        tokenizer_class=tokenizer_class if isinstance(tokenizer_class, str) else None,
         note=note if isinstance(note, str) else None,
     )
 
@@ -510,6 +572,8 @@ class CheckpointResolver:
             tokenizer_has_pad_token=tokenizer_from.tokenizer_has_pad_token,
             tokenizer_padding_side=tokenizer_from.tokenizer_padding_side,
             tokenizer_class=tokenizer_from.tokenizer_class,
+            tokenizer_tokens=tokenizer_from.tokenizer_tokens,
+            tokenizer_do_lower_case=tokenizer_from.tokenizer_do_lower_case,
             generation_config=adapter.generation_config or base.generation_config,
         )
 
@@ -529,6 +593,8 @@ def _tokenizer_over(cached: CheckpointFacts, model: CheckpointFacts | None) -> C
         tokenizer_has_pad_token=cached.tokenizer_has_pad_token,
         tokenizer_padding_side=cached.tokenizer_padding_side,
         tokenizer_class=cached.tokenizer_class,
+        tokenizer_tokens=cached.tokenizer_tokens,
+        tokenizer_do_lower_case=cached.tokenizer_do_lower_case,
         generation_config=cached.generation_config or model.generation_config,
     )
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import libcst as cst
 
+from hflint.analyzers import branches, callees, downloads, flow, mappings, members, reaching
 from hflint.analyzers.crossmodule import HelperResolver
 from hflint.analyzers.facts import (
     Arg,
@@ -29,7 +30,16 @@ from hflint.analyzers.facts import (
     SavedPath,
 )
 from hflint.analyzers.objects import classify_call, passthrough_function, passthrough_method
-from hflint.analyzers.values import ClassRef, Const, ObjRef, Value, const_str
+from hflint.analyzers.values import (
+    ClassRef,
+    Const,
+    Instance,
+    ObjRef,
+    Result,
+    TupleValue,
+    Value,
+    const_str,
+)
 from hflint.analyzers.walk import walk
 
 _UNBOUND = object()
@@ -113,6 +123,21 @@ class Collector(cst.CSTVisitor):
         # while a statement's effect is being logged (statement_memo.py): its non-dict writes
         self.journal: list[tuple[str, Any, Any]] | None = None
         self.used_helpers = False  # the statement asked other modules (crossmodule.py)
+        # what the last collection learnt of parameters and attributes (flow.py)
+        self.summaries: flow.Summaries = flow.NO_SUMMARIES
+        self.writers = members.NO_WRITERS  # who else writes attributes (members.py)
+        self.missed_attrs: set[str] = set()  # see note_missed
+        # every Name of the module by its text, and every `.attr` (flow.py tells the uses of
+        # a function from its calls); counted by the walk, or by the memo from its recordings
+        self.name_counts: dict[str, int] = {}
+        self.attr_counts: dict[str, int] = {}
+        self.count_names = True
+        self.class_depths: list[int] = []  # len(self.scopes) inside each class body
+        self._made: dict[int, ObjectFact] = {}  # id(call node) -> the object it made
+        self._made_upto = 0
+        # names (and `name.attr`) unknown in a branch the known values do not take
+        self.hidden: list[frozenset[str]] = []
+        self.if_truths: list[branches.Truth | None] = []
 
     # ---- scopes and bindings -------------------------------------------------------------
     @property
@@ -120,13 +145,54 @@ class Collector(cst.CSTVisitor):
         return self.scopes[-1]
 
     def lookup(self, name: str) -> Value:
+        if self.hidden and any(name in names for names in self.hidden):
+            return None
         for scope in reversed(self.scopes):
             if name in scope:
-                value: Value = scope[name]
-                return value
+                value = scope[name]
+                return None if type(value) is Result else value
         return None
 
-    def bind(self, name: str, value: Value) -> None:
+    def held(self, name: str) -> Any:
+        """What `name` holds, a call's `Result` included (see `CallFact.inputs`)."""
+        if self.hidden and any(name in names for names in self.hidden):
+            return None
+        for scope in reversed(self.scopes):
+            if name in scope:
+                return scope[name]
+        return None
+
+    def lookup_local(self, name: str, missing: Any) -> Any:
+        """`name` in a function's scope (not the module's), else `missing`."""
+        for scope in reversed(self.scopes[1:]):
+            if name in scope:
+                return scope[name]
+        return missing
+
+    def note_missed(self, attr: str) -> None:
+        """`x.<attr>` read in a function, with `x` unknown and no argparse default yet."""
+        if attr not in self.missed_attrs:
+            self.missed_attrs.add(attr)
+            if self.journal is not None:
+                self.journal.append(("missed", attr, None))
+
+    def class_stack_has(self, cls: ClassFact) -> bool:
+        return any(c is cls for c in self.classes)
+
+    def in_class_body(self) -> bool:
+        return bool(self.class_depths) and self.class_depths[-1] == len(self.scopes)
+
+    def object_made_by(self, node: cst.CSTNode) -> ObjectFact | None:
+        """The object this collection made at a call node, if it was collected already."""
+        objects = self.facts.objects
+        if self._made_upto < len(objects):
+            for obj in objects[self._made_upto :]:
+                self._made[id(obj.call.node)] = obj
+            self._made_upto = len(objects)
+        found = self._made.get(id(node))
+        return found if found is not None and found.call.node is node else None
+
+    def bind(self, name: str, value: Value | Result) -> None:
         self.scope[name] = value
         # a module-level rebinding shadows the import
         if (
@@ -174,20 +240,29 @@ class Collector(cst.CSTVisitor):
 
     def visit_If(self, node: cst.If) -> None:
         self.branch_stack.append((self._snapshot(), None))
+        branches.enter_if(self, node)
 
     def leave_If_body(self, node: cst.If) -> None:
         before, _ = self.branch_stack[-1]
         self.branch_stack[-1] = (before, self._snapshot())
         self.scope.clear()
         self.scope.update(before)
+        branches.after_body(self, node)
 
     def leave_If(self, original_node: cst.If) -> None:
         before, body_state = self.branch_stack.pop()
         assert body_state is not None
-        if original_node.orelse is None:
+        taken = branches.leave_if(self, body_state)
+        if taken is not None:  # the other branch never runs: its bindings do not reach here
+            self.scope.clear()
+            self.scope.update(taken)
+        elif original_node.orelse is None:
             self._merge_into_scope(before, body_state, None)
         else:
             self._merge_into_scope(before, body_state, self._snapshot())
+
+    def visit_IfExp(self, node: cst.IfExp) -> bool:
+        return branches.visit_ifexp(self, node)
 
     def _enter_maybe_block(self) -> None:
         self.branch_stack.append((self._snapshot(), None))
@@ -262,22 +337,20 @@ class Collector(cst.CSTVisitor):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         params = [p.name.value for p in node.params.params]
         params += [p.name.value for p in node.params.kwonly_params]
-        cls = (
-            self.classes[-1].name
-            if self.classes and len(self.scopes) == len(self.classes) + 1
-            else None
-        )
+        owner = self.classes[-1] if self.in_class_body() else None
+        cls = owner.name if owner is not None else None
         fn = FunctionFact(node.name.value, node, params, class_name=cls)
-        if cls is not None:
-            self.classes[-1].methods.add(node.name.value)
+        if owner is not None:
+            owner.methods.add(node.name.value)
+            owner.functions[node.name.value] = fn
+            fn.top_level = owner.top_level
         else:
+            fn.top_level = len(self.scopes) == 1
             self.facts.functions[node.name.value] = fn
             self.bind(node.name.value, None)
+        # Parameters hold their defaults (overridable), or what every call site passes.
+        scope: Scope = flow.bind_params(self, fn, node, owner, fn.top_level)
         self.functions.append(fn)
-        # Parameters are unknown: a default says little about what callers pass.
-        scope: Scope = {
-            p.name.value: None for p in [*node.params.params, *node.params.kwonly_params]
-        }
         self.scopes.append(scope)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
@@ -301,11 +374,15 @@ class Collector(cst.CSTVisitor):
             for d in node.decorators
         )
         cls = ClassFact(node.name.value, node, bases, is_dataclass=is_dc)
+        cls.top_level = len(self.scopes) == 1
+        members.prescan(cls)
         self.facts.classes[node.name.value] = cls
         self.classes.append(cls)
         self.scopes.append({})
+        self.class_depths.append(len(self.scopes))
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.class_depths.pop()
         self.scopes.pop()
         self.classes.pop()
         self.bind(original_node.name.value, ClassRef(f"<module>.{original_node.name.value}"))
@@ -327,13 +404,16 @@ class Collector(cst.CSTVisitor):
 
     def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
         value = self.eval(original_node.value) if original_node.value is not None else None
-        if self.classes and len(self.scopes) == len(self.classes) + 1 + len(self.functions):
+        if self.in_class_body():
             self._record_field(original_node)
         if original_node.value is not None:
             self._bind_target(original_node.target, value, original_node.value)
 
     def leave_AugAssign(self, original_node: cst.AugAssign) -> None:
         self._bind_target(original_node.target, None)
+
+    def leave_Del(self, original_node: cst.Del) -> None:
+        mappings.deleted(self, original_node)
 
     def leave_WithItem(self, original_node: cst.WithItem) -> None:
         if original_node.asname is not None:
@@ -343,7 +423,10 @@ class Collector(cst.CSTVisitor):
         self, target: cst.BaseExpression, value: Value, value_node: cst.BaseExpression | None = None
     ) -> None:
         if isinstance(target, cst.Name):
-            self.bind(target.value, value)
+            result = reaching.result_of(self, value_node) if value is None and value_node else None
+            self.bind(target.value, result or value)
+            if self.in_class_body():
+                self.classes[-1].class_values[target.value] = value
             call = self.call_facts.get(id(value_node)) if value_node is not None else None
             if call is not None:
                 call.target = target.value
@@ -362,29 +445,37 @@ class Collector(cst.CSTVisitor):
                     LabelList(target.value, list(value.value), value_node, fn)
                 )
         elif isinstance(target, (cst.Tuple, cst.List)):
-            for el in target.elements:
-                self._bind_target(el.value, None)
+            items = callees.unpacked(value, len(target.elements))
+            starred = any(isinstance(el.value, cst.StarredElement) for el in target.elements)
+            for index, el in enumerate(target.elements):
+                known = items[index] if items is not None and not starred else None
+                self._bind_target(el.value, known)
         elif isinstance(target, cst.Attribute):
             self.facts.attr_writes.setdefault(target.attr.value, []).append(target)
             if self.journal is not None:
                 self.journal.append(("attr_writes", target.attr.value, target))
+            members.record_write(self, target, value)
             self._record_attr_write(target, value)
         elif isinstance(target, cst.Subscript):
             self._record_subscript_write(target)
+            mappings.item_written(self, target, value)
         elif isinstance(target, cst.StarredElement):
             self._bind_target(target.value, None)
 
     def _record_attr_write(self, target: cst.Attribute, value: Value) -> None:
         path: list[str] = [target.attr.value]
         base: cst.BaseExpression = target.value
-        while isinstance(base, cst.Attribute):
+        while True:  # the nearest tracked object: `self.tokenizer.pad_token`, `model.config.x`
+            recv = self.eval(base)
+            if isinstance(recv, ObjRef):
+                self.facts.attr_uses.append(
+                    AttrUse(recv.obj, tuple(path), target, value, True, self.current_statement)
+                )
+                return
+            if not isinstance(base, cst.Attribute):
+                return
             path.insert(0, base.attr.value)
             base = base.value
-        recv = self.eval(base)
-        if isinstance(recv, ObjRef):
-            self.facts.attr_uses.append(
-                AttrUse(recv.obj, tuple(path), target, value, True, self.current_statement)
-            )
 
     def _record_subscript_write(self, target: cst.Subscript) -> None:
         for el in target.slice:
@@ -399,6 +490,8 @@ class Collector(cst.CSTVisitor):
 
     def _record_field(self, node: cst.AnnAssign) -> None:
         cls = self.classes[-1]
+        if isinstance(node.target, cst.Name) and node.target.value not in cls.fields:
+            cls.fields.append(node.target.value)
         if not isinstance(node.target, cst.Name) or node.value is None:
             return
         default: Value = None
@@ -427,7 +520,19 @@ class Collector(cst.CSTVisitor):
                 self.journal.append(("strings", value, None))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        recv = self.eval(node.value) if isinstance(node.value, cst.Name) else None
+        if self.count_names:
+            counts = self.attr_counts
+            counts[node.attr.value] = counts.get(node.attr.value, 0) + 1
+        base = node.value
+        recv: Value = None
+        if isinstance(base, cst.Name):
+            recv = self.eval(base)
+        elif (
+            isinstance(base, cst.Attribute)
+            and isinstance(base.value, cst.Name)
+            and isinstance(self.lookup(base.value.value), Instance)
+        ):
+            recv = self.eval(base)  # `self.tokenizer.pad_token`
         if isinstance(recv, ObjRef):
             self.facts.attr_uses.append(AttrUse(recv.obj, (node.attr.value,), node))
 
@@ -443,6 +548,12 @@ class Collector(cst.CSTVisitor):
             method = func.attr.value
             if qual is None:
                 receiver = self.eval(func.value)
+                if isinstance(receiver, Instance):
+                    held = self.eval(func)  # `self.tokenizer(texts)`: the attribute's object
+                    if isinstance(held, ObjRef):
+                        method, receiver = "__call__", held
+                    elif method in receiver.cls.methods and isinstance(func.value, cst.Name):
+                        members.forget_locals(self, func.value.value)  # may reassign them
         elif isinstance(func, cst.Name) and qual is None and func.value in self.facts.functions:
             qual = f"<module>.{func.value}"
         elif isinstance(func, cst.Name) and qual is None:
@@ -452,20 +563,26 @@ class Collector(cst.CSTVisitor):
         args: list[Arg] = []
         kwargs: dict[str, Arg] = {}
         star = False
+        swap = bool(self.facts.downloads) and qual not in downloads.DOWNLOADERS
         for a in node.args:
             if a.star == "**":
-                star = True
+                if not mappings.spread_into(self, a, self.eval(a.value), kwargs):
+                    star = True
                 continue
             if a.star == "*":
                 star = True
                 continue
             value = self.eval(a.value)
+            if swap and (not args or a.keyword is not None):
+                value = downloads.folder_as_repo(self.facts, value)
             if a.keyword is not None:
                 kwargs[a.keyword.value] = Arg(value, a)
             else:
                 args.append(Arg(value, a))
         fn = self.functions[-1] if self.functions else None
         call = CallFact(node, qual, method, receiver, args, kwargs, star, fn)
+        if type(receiver) is ObjRef:
+            reaching.record_inputs(self, call)
         self.call_facts[id(node)] = call
         self.facts.calls.append(call)
         if fn is not None:
@@ -476,6 +593,12 @@ class Collector(cst.CSTVisitor):
     def _after_call(self, call: CallFact) -> None:
         if call.method == "add_argument":
             self._record_cli_default(call)
+        elif call.method == "pop":
+            mappings.pop(self, call)
+        elif call.method in mappings.MUTATORS:
+            mappings.mutated(self, call)
+        elif call.qualname in downloads.DOWNLOADERS:
+            downloads.record(self, call)
         if call.kwargs.get("text_target") is not None:
             self.facts.labels_evidence.append(call.node)
         if call.method in ("save_pretrained", "save_model"):
@@ -491,6 +614,7 @@ class Collector(cst.CSTVisitor):
             made = self.helpers.object_returned_by(call.qualname, call)
         if made is not None:
             self._link_saved(made)
+            downloads.link(self.facts, made)
             self.facts.objects.append(made)
             self.call_values[id(call.node)] = ObjRef(made)
         if call.qualname is not None and call.qualname.endswith("ClassLabel"):
@@ -518,7 +642,7 @@ class Collector(cst.CSTVisitor):
         default = call.kwargs.get("default")
         if dest and default is not None and isinstance(default.value, Const):
             self.facts.cli_defaults[dest] = Const(
-                default.value.value, True, f"argparse default of `--{dest}`"
+                default.value.value, True, f"argparse default of `--{dest}`", where=call.node
             )
 
     def _record_save(self, call: CallFact) -> None:
@@ -568,9 +692,8 @@ class Collector(cst.CSTVisitor):
                 return ClassRef(self.facts.imports[node.value])
             return self.lookup(node.value)
         if type(node) is cst.Call:
-            value = self.call_values.get(id(node))
-            if value is not None:
-                return value
+            if id(node) in self.call_values:
+                return self.call_values[id(node)]
             return self._eval_call(node)
         if type(node) is cst.ConcatenatedString:
             left, right = self._eval(node.left), self._eval(node.right)
@@ -587,48 +710,56 @@ class Collector(cst.CSTVisitor):
                 return Const(-inner.value, inner.overridable)
             return None
         if type(node) is cst.List or type(node) is cst.Tuple or type(node) is cst.Set:
-            items = []
-            over = False
-            for el in node.elements:
-                if isinstance(el, cst.StarredElement):
-                    return None
-                v = self._eval(el.value)
-                if not isinstance(v, Const):
-                    return None
-                items.append(v.value)
-                over = over or v.overridable
-            return Const(tuple(items) if isinstance(node, cst.Tuple) else items, over)
+            return self._eval_sequence(node)
         if type(node) is cst.Dict:
-            out: dict[Any, Any] = {}
-            for item in node.elements:
-                if not isinstance(item, cst.DictElement):
-                    return None
-                k, v = self._eval(item.key), self._eval(item.value)
-                if not isinstance(k, Const) or not isinstance(v, Const):
-                    return None
-                out[k.value] = v.value
-            return Const(out)
+            return mappings.eval_dict(self, node)
         if type(node) is cst.Attribute:
             return self._eval_attribute(node)
         if type(node) is cst.Subscript:
             return self._eval_subscript(node)
         if type(node) is cst.DictComp or type(node) is cst.ListComp:
             return self._eval_comprehension(node)
+        if type(node) is cst.IfExp:
+            return branches.ifexp_value(self, node)
         return None
+
+    def _eval_sequence(self, node: cst.List | cst.Tuple | cst.Set) -> Value:
+        items = []
+        values: list[Value] = []
+        over: Const | None = None
+        for el in node.elements:
+            if isinstance(el, cst.StarredElement):
+                return None
+            v = self._eval(el.value)
+            values.append(v)
+            if isinstance(v, Const):
+                items.append(v.value)
+                if v.overridable and over is None:
+                    over = v
+        if len(items) < len(values):
+            # `return pipe, batch_size`: a tuple whose items are not all constants
+            return TupleValue(tuple(values)) if isinstance(node, cst.Tuple) else None
+        origin = over.origin if over is not None else ""
+        return Const(
+            tuple(items) if isinstance(node, cst.Tuple) else items, over is not None, origin
+        )
 
     def _eval_call(self, node: cst.Call) -> Value:
         name = _dotted(node.func)
+        if name == "dict":
+            return mappings.eval_dict_call(self, node)
         args = [self._eval(a.value) for a in node.args if a.keyword is None and not a.star]
         if (
             name in ("os.path.join", "posixpath.join")
             and args
             and all(isinstance(a, Const) for a in args)
+            and not downloads.inside_download(self.facts, args)
         ):
             parts = [str(a.value) for a in args if isinstance(a, Const)]
             return Const(
                 os.path.join(*parts), any(a.overridable for a in args if isinstance(a, Const))
             )
-        if name in ("str", "int", "len", "list", "dict", "enumerate") and len(args) == 1:
+        if name in ("str", "int", "len", "list", "enumerate") and len(args) == 1:
             a = args[0]
             if isinstance(a, Const):
                 if name == "str":
@@ -639,22 +770,23 @@ class Collector(cst.CSTVisitor):
                     return Const(len(a.value), a.overridable)
                 if name == "list" and isinstance(a.value, (list, tuple)):
                     return Const(list(a.value), a.overridable)
-                if name == "dict" and isinstance(a.value, dict):
-                    return Const(dict(a.value), a.overridable)
-                if (
-                    name == "dict"
-                    and isinstance(a.value, list)
-                    and all(isinstance(p, tuple) and len(p) == 2 for p in a.value)
-                ):
-                    return Const(dict(a.value), a.overridable)
                 if name == "enumerate" and isinstance(a.value, (list, tuple)):
                     return Const(list(enumerate(a.value)), a.overridable)
-        if isinstance(node.func, cst.Name) and node.func.value in self.facts.functions:
-            fn = self.facts.functions[node.func.value]
-            objs = [r for r in fn.returns if isinstance(r, ObjRef)]
-            if objs and len(objs) == len(fn.returns) and all(o.obj is objs[0].obj for o in objs):
-                return objs[0]
+        if (
+            isinstance(node.func, cst.Name)
+            and node.func.value in self.facts.functions
+            and self.lookup_local(node.func.value, _UNBOUND) is _UNBOUND
+        ):
+            return callees.returned(self, self.facts.functions[node.func.value], node, 0)
+        if name == "vars" and len(node.args) == 1:
+            return mappings.namespace(self, node.args[0].value)
         qual = self.qualname(node.func)
+        if qual is not None and qual.startswith("<module>.") and qual.count(".") == 1:
+            cls = self.facts.classes.get(qual.split(".", 1)[1])
+            if cls is not None and self.call_values.get(id(node)) is None:
+                return callees.instance(self, cls, node)
+        if qual in downloads.DOWNLOADERS:
+            return downloads.value_of(self, node)
         if qual is not None and passthrough_function(qual) and node.args:
             first = self._eval(node.args[0].value)
             if isinstance(first, ObjRef):
@@ -663,14 +795,8 @@ class Collector(cst.CSTVisitor):
             recv = self._eval(node.func.value)
             if isinstance(recv, ObjRef):
                 return recv
-        if (
-            isinstance(node.func, cst.Attribute)
-            and node.func.attr.value == "items"
-            and not node.args
-        ):
-            recv = self._eval(node.func.value)
-            if isinstance(recv, Const) and isinstance(recv.value, dict):
-                return Const(list(recv.value.items()), recv.overridable)
+        if isinstance(node.func, cst.Attribute):
+            return callees.method_value(self, node, node.func.attr.value)
         return None
 
     def _eval_fstring(self, node: cst.FormattedString) -> Value:
@@ -717,18 +843,37 @@ class Collector(cst.CSTVisitor):
     def _eval_attribute(self, node: cst.Attribute) -> Value:
         base = node.value
         attr = node.attr.value
+        if self.hidden and isinstance(base, cst.Name):
+            dotted = f"{base.value}.{attr}"
+            if any(dotted in names for names in self.hidden):
+                return None
         base_val = self._eval(base)
+        if isinstance(base_val, Instance):
+            name = base.value if isinstance(base, cst.Name) else None
+            if attr == "__dict__":
+                return None
+            return members.instance_attribute(self, base_val, attr, name)
         if isinstance(base_val, ClassRef):
+            if base_val.qualname.startswith("<module>.") and base_val.qualname.count(".") == 1:
+                cls = self.facts.classes.get(base_val.qualname.split(".", 1)[1])
+                if cls is not None and attr in cls.class_values:
+                    return members.class_value(self, cls, attr)
             return ClassRef(canonical(f"{base_val.qualname}.{attr}"))
         if isinstance(base_val, ObjRef):
             return None
-        if isinstance(base, cst.Name) and base_val is None and attr in self.facts.cli_defaults:
-            return self.facts.cli_defaults[attr]
+        if attr == "__dict__" and isinstance(base, cst.Name):
+            return mappings.namespace(self, base)
+        if isinstance(base, cst.Name) and base_val is None:
+            if attr in self.facts.cli_defaults:
+                return self.facts.cli_defaults[attr]
+            if self.functions:  # `args.x` in a function: the parser may be built further down
+                self.note_missed(attr)
+                return self.summaries.late_defaults.get(attr)
         return None
 
     def _eval_subscript(self, node: cst.Subscript) -> Value:
         base = self._eval(node.value)
-        if not isinstance(base, Const) or len(node.slice) != 1:
+        if base is None or len(node.slice) != 1:
             return None
         sl = node.slice[0].slice
         if not isinstance(sl, cst.Index):
@@ -736,10 +881,7 @@ class Collector(cst.CSTVisitor):
         key = self._eval(sl.value)
         if not isinstance(key, Const):
             return None
-        try:
-            return Const(base.value[key.value], base.overridable)
-        except (KeyError, IndexError, TypeError):
-            return None
+        return mappings.item(base, key.value)
 
     def _eval_comprehension(self, node: cst.DictComp | cst.ListComp) -> Value:
         # `{i: l for i, l in enumerate(labels)}` and `{l: i for i, l in enumerate(labels)}`
@@ -787,6 +929,9 @@ class Collector(cst.CSTVisitor):
         return Const(results, iterable.overridable)
 
     def visit_Name(self, node: cst.Name) -> None:
+        if self.count_names:
+            counts = self.name_counts
+            counts[node.value] = counts.get(node.value, 0) + 1
         if node.value in self.facts.imports:
             self.facts.name_uses.setdefault(node.value, []).append(node)
             if self.journal is not None:
@@ -829,15 +974,34 @@ def collect(
     module: cst.Module, helpers: HelperResolver | None = None, reuse: str | None = None
 ) -> ModuleFacts:
     """The module's facts. With `reuse`, a document's key (the editor), statements an edit
-    did not touch replay what they gave last time (statement_memo.py)."""
-    collector = Collector(module)
-    collector.helpers = helpers
-    collector.call_values = {}
-    if reuse:
-        from hflint.analyzers.statement_memo import collect_reusing
+    did not touch replay what they gave last time (statement_memo.py).
 
-        return collect_reusing(collector, module, reuse)
-    for index, statement in enumerate(module.body):
-        # one pass (the command line): the planned walk; recording it would only cost
-        walk(statement, collector, collector.facts.statement_of, index)
-    return collector.facts
+    The module is collected again while the values its call sites give parameters change
+    (flow.py): once in the usual case, where call sites teach nothing new."""
+    used = flow.remembered(reuse)
+    facts: ModuleFacts | None = None
+    writers = members.writers(module)
+    for attempt in range(flow.MAX_PASSES):
+        collector = Collector(module)
+        collector.helpers = helpers
+        collector.call_values = {}
+        collector.summaries = used
+        collector.writers = writers
+        if reuse:
+            from hflint.analyzers.statement_memo import collect_reusing
+
+            facts = collect_reusing(collector, module, reuse)
+        else:
+            for index, statement in enumerate(module.body):
+                # the command line: the planned walk; recording it would only cost
+                walk(statement, collector, collector.facts.statement_of, index)
+            facts = collector.facts
+        if attempt + 1 == flow.MAX_PASSES:
+            break
+        found = flow.summarize(collector)
+        if flow.same_summaries(found, used):
+            break
+        used = found
+    flow.remember(reuse, used)
+    assert facts is not None
+    return facts

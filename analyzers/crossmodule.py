@@ -18,7 +18,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from hflint.analyzers.facts import CallFact, ModuleFacts, ObjectFact
+from hflint.analyzers.facts import CallFact, FunctionFact, ModuleFacts, ObjectFact
 from hflint.analyzers.values import ObjRef, Value
 
 _JEDI_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="hflint-jedi")
@@ -85,21 +85,25 @@ class HelperResolver:
             inner.class_name,
             inner.qualname,
             inner.method,
-            self._checkpoint(inner, fn.params, call),
+            self._checkpoint(inner, fn, call),
             base=inner.base,
         )
 
     @staticmethod
-    def _checkpoint(inner: ObjectFact, params: list[str], call: CallFact) -> Value:
-        """The helper's checkpoint, with its parameters replaced by this call's arguments."""
+    def _checkpoint(inner: ObjectFact, fn: FunctionFact, call: CallFact) -> Value:
+        """The helper's checkpoint, with its parameters replaced by this call's arguments (its
+        default, overridable, when the call passes none)."""
         arg = inner.call.arg(0, "pretrained_model_name_or_path")
         if arg is None:
             return None
         expr = arg.expr
+        params = fn.params
         if isinstance(expr, cst.Name) and expr.value in params:
             index = params.index(expr.value)
             local = call.arg(index, expr.value)
-            return local.value if local is not None else None
+            if local is not None:
+                return local.value
+            return None if call.has_star_kwargs else fn.param_default(expr.value)
         return inner.checkpoint
 
     # ---- finding the module -------------------------------------------------------------

@@ -205,4 +205,17 @@ def analyze_source(
                 file=sys.stderr,
             )
     findings.sort(key=lambda f: (f.range.start, f.code))
-    return Analysis(findings, ctx.lookups)
+    return Analysis(_distinct(findings), ctx.lookups)
+
+
+def _distinct(findings: list[Finding]) -> list[Finding]:
+    """One of each finding: a dict spread into several calls (`TrainingArguments(**cfg)` in
+    each cell) gives each call the same finding on the same dict item."""
+    seen: set[tuple[str, Range, str]] = set()
+    kept: list[Finding] = []
+    for finding in findings:
+        key = (finding.code, finding.range, finding.message)
+        if key not in seen:
+            seen.add(key)
+            kept.append(finding)
+    return kept

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import libcst as cst
 
-from hflint.analyzers.values import Const, Value
+from hflint.analyzers.values import Const, DictValue, Value, as_default
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -52,9 +52,20 @@ class CallFact:
     has_star_kwargs: bool
     function: FunctionFact | None  # enclosing function, None at module level
     target: str | None = None  # the name the result is assigned to, if any
+    # for a call on a tracked object: names its arguments read that hold, at this point of the
+    # program, the result of earlier calls (`model(**inputs)` after `inputs = tok(...)`)
+    inputs: list[Input] = field(default_factory=list)
 
     def kw(self, name: str) -> Arg | None:
         return self.kwargs.get(name)
+
+    def reaching(self, name: cst.Name) -> tuple[CallFact, ...] | None:
+        """The calls whose result a name read in this call's arguments holds (see `inputs`):
+        None when it holds nothing known to come from a call."""
+        for found in self.inputs:
+            if found.name is name:
+                return found.calls
+        return None
 
     def __repr__(self) -> str:
         return f"CallFact({self.qualname or self.method}, kwargs={list(self.kwargs)})"
@@ -64,6 +75,15 @@ class CallFact:
         if name is not None and name in self.kwargs:
             return self.kwargs[name]
         return self.args[index] if index < len(self.args) else None
+
+
+@dataclass(eq=False, repr=False)
+class Input:
+    """A name read in a call's arguments, and the calls whose result it holds there (the
+    assignment that reaches the read, in program order; outermost call first)."""
+
+    name: cst.Name
+    calls: tuple[CallFact, ...]
 
 
 @dataclass(eq=False, repr=False)
@@ -79,6 +99,8 @@ class ObjectFact:
     base: ObjectFact | None = None  # the wrapped model of a PEFT wrapper
     saved_from: ObjectFact | None = None  # reloaded from a path this file saved it to
     user_class: ClassFact | None = None  # a subclass defined in this module
+    # loaded from a folder `snapshot_download` (or `hf_hub_download`) filled from a Hub repo
+    downloaded: Download | None = None
 
     @property
     def node(self) -> cst.Call:
@@ -123,6 +145,25 @@ class FunctionFact:
     names_read: set[str] = field(default_factory=set)
     returns: list[Value] = field(default_factory=list)
     class_name: str | None = None  # enclosing class for methods
+    # the value each parameter held while the body was collected: its default (overridable),
+    # what every call site in the module passes, or unknown (see flow.py)
+    param_values: dict[str, Value] = field(default_factory=dict)
+    defaults: dict[str, Value] = field(default_factory=dict)  # as evaluated where it is defined
+    top_level: bool = False  # a module function, or a method of a module-level class
+    stores: bool = False  # a method that assigns attributes of its instance (`self.x = ...`)
+
+    def param_default(self, name: str) -> Value:
+        """What the parameter holds when a caller passes nothing: its default, overridable."""
+        star = self.node.params.star_kwarg
+        if star is not None and star.name.value == name:
+            return DictValue({}, passed=True)
+        default = self.defaults.get(name)
+        return as_default(default, f"the default of parameter `{name}` of `{self.name}()`")
+
+    @property
+    def key(self) -> str:
+        """`name` for a module function, `Class.name` for a method (flow.py's summaries)."""
+        return f"{self.class_name}.{self.name}" if self.class_name else self.name
 
 
 @dataclass(eq=False, repr=False)
@@ -133,6 +174,16 @@ class ClassFact:
     methods: set[str] = field(default_factory=set)
     field_defaults: dict[str, Const] = field(default_factory=dict)
     is_dataclass: bool = False
+    fields: list[str] = field(default_factory=list)  # annotated class-level names, in order
+    functions: dict[str, FunctionFact] = field(default_factory=dict)  # its methods
+    # attributes (see members.py): `self.<name> = ...` places in its methods, counted before
+    # they are collected; the values they assigned, in collection order; names written some
+    # other way (`self.x += 1`, `for self.x in ...`); class-level bindings
+    attr_sites: dict[str, int] = field(default_factory=dict)
+    attr_values: dict[str, list[Value]] = field(default_factory=dict)
+    opaque: set[str] = field(default_factory=set)
+    class_values: dict[str, Value] = field(default_factory=dict)
+    top_level: bool = False
 
 
 @dataclass(eq=False, repr=False)
@@ -140,6 +191,43 @@ class SavedPath:
     obj: ObjectFact
     path: str
     call: CallFact
+
+
+@dataclass(eq=False, repr=False)
+class Download:
+    """`snapshot_download(repo, ...)` / `hf_hub_download(repo, ...)`: a local path filled from
+    a Hub repository, at `revision` (None: the moving default branch)."""
+
+    repo: Value
+    revision: Value
+    call: CallFact
+    local_dir: str | None = None  # `local_dir=` when the folder is named (not returned)
+
+    @property
+    def pinned(self) -> bool:
+        """At a full commit hash: the folder holds what that commit held."""
+        rev = self.revision.value if isinstance(self.revision, Const) else None
+        return isinstance(rev, str) and len(rev) == 40 and all(c in _HEX for c in rev.lower())
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+@dataclass(eq=False, repr=False)
+class SpreadArg:
+    """A keyword a call gets through `**x` (x a dict, `dict(...)`, `vars(args)`, `**kwargs`).
+
+    `arg` is the Arg in the call's kwargs: the keyword argument that wrote the value when there
+    is one (`dict(k=v)`, a constructor's `k=v`), else one made for it. Findings about it are
+    placed at `at` (a dict literal's element, that keyword argument, or the `**x`); a fix that
+    renames the keyword edits `key` (the element's key string); `fixable` is False when the
+    value was not written as a `key: value` or `key=value` the fix could edit."""
+
+    arg: cst.Arg
+    at: cst.CSTNode
+    key: cst.CSTNode | None
+    fixable: bool
+    star: cst.Arg  # the `**x` argument of the call
 
 
 @dataclass(eq=False, repr=False)
@@ -173,6 +261,8 @@ class ModuleFacts:
     functions: dict[str, FunctionFact] = field(default_factory=dict)
     classes: dict[str, ClassFact] = field(default_factory=dict)
     saved_paths: list[SavedPath] = field(default_factory=list)
+    downloads: list[Download] = field(default_factory=list)
+    spread_args: list[SpreadArg] = field(default_factory=list)
     label_lists: list[LabelList] = field(default_factory=list)
     labels_evidence: list[cst.CSTNode] = field(default_factory=list)  # code that makes `labels`
     cli_defaults: dict[str, Const] = field(default_factory=dict)  # argparse/dataclass defaults
@@ -191,6 +281,30 @@ class ModuleFacts:
     _by_target: dict[str, list[CallFact]] | None = field(default=None, repr=False, compare=False)
     _by_kind: dict[Kind, list[ObjectFact]] | None = field(default=None, repr=False, compare=False)
     _writes: dict[str, list[AttrUse]] | None = field(default=None, repr=False, compare=False)
+    _spreads: dict[int, SpreadArg] | None = field(default=None, repr=False, compare=False)
+
+    def spread_of(self, node: cst.CSTNode) -> SpreadArg | None:
+        """The spread keyword whose Arg (or the Arg's keyword) is `node`, if any."""
+        if self._spreads is None:
+            index: dict[int, SpreadArg] = {}
+            for spread in self.spread_args:
+                index[id(spread.arg)] = spread
+                if spread.arg.keyword is not None:
+                    index[id(spread.arg.keyword)] = spread
+            self._spreads = index
+        return self._spreads.get(id(node))
+
+    def placed(self, node: cst.CSTNode) -> cst.CSTNode:
+        """Where a finding on `node` goes: a keyword made for a spread value goes to the place
+        that wrote the value (its key, for the keyword's name)."""
+        if not self.spread_args:
+            return node
+        spread = self.spread_of(node)
+        if spread is None or spread.arg is spread.at:
+            return node
+        if node is spread.arg.keyword and spread.key is not None:
+            return spread.key
+        return spread.at if node is spread.arg or node is spread.arg.keyword else node
 
     def calls_to(self, method: str) -> list[CallFact]:
         """Calls `<x>.<method>(...)`, in source order (indexed on first use, after collection)."""

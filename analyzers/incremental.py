@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
+from hflint.analyzers import flow
 from hflint.analyzers.node_cache import forget_nodes
 from hflint.analyzers.source import parse_ast
 from hflint.analyzers.walk import walk
@@ -94,6 +95,7 @@ def first_token_lines(key: str, module: cst.Module) -> list[int] | None:
 
 
 def forget(key: str) -> None:
+    flow.forget(key)  # the parameters its last check learnt
     with _LOCK:
         parsed = _LAST.pop(key, None)
     if parsed is not None:

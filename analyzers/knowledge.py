@@ -79,10 +79,22 @@ class Knowledge:
     generation_fields_on_configs: dict[str, list[str]] = field(default_factory=dict)
     # generate() raises on generation parameters set on the model config (5.x; 4.x warned)
     generation_params_on_config_raise: bool = False
+    # what GenerationMixin.generate takes besides GenerationConfig fields and model inputs:
+    # its parameters, keys it pops (tokenizer=), names its model-kwargs check lets through
+    generate_params: frozenset[str] = frozenset()
+    # every parameter of a model class's forward / prepare_inputs_for_generation / generate:
+    # generate() passes other keywords to the model and raises on those none of these take
+    model_input_names: frozenset[str] = frozenset()
+    # model classes whose own generate() routes **kwargs by name (Bark, SeamlessM4T, ...)
+    open_generate_classes: frozenset[str] = frozenset()
     # names `pipeline()` accepts: its parameters and the keys it reads from **kwargs
     pipeline_params: frozenset[str] = frozenset()
-    # pipeline class -> every keyword it accepts when built; only classes that reject others
-    pipeline_keywords: dict[str, list[str]] = field(default_factory=dict)
+    # pipeline class -> {"init", "sanitize", "call": keywords it names, "rest": the name of
+    # `_sanitize_parameters`' catch-all ** parameter, or []} (knowledge_calls.pipeline_signatures)
+    pipeline_signatures: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # pipeline class -> the literal keywords of its `_default_generation_config` (5.x
+    # text-generation: max_new_tokens=256, do_sample=True, temperature=0.7)
+    pipeline_generation_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
     # tokenizer classes (base modules and models/*/tokenization_*.py): direct bases, public
     # names each class body defines, the model folder defining it ("" for the base classes)
     tokenizer_bases: dict[str, list[str]] = field(default_factory=dict)
@@ -145,6 +157,20 @@ class Knowledge:
         and 4.x deprecated aliases (AutoModelWithLMHead) come last.
         """
         return self._heads.get(class_name)
+
+    @cached_property
+    def generation_names(self) -> frozenset[str]:
+        """The names generate() itself takes: GenerationConfig fields and its own parameters."""
+        return self.generation_config_fields | self.generate_params
+
+    def generate_takes(self, name: str) -> bool:
+        """Whether `generate(name=...)` passes its model-kwargs check for some model class:
+        a generation name, or an input some model's forward (or decoder) takes."""
+        if name in self.generation_names or name in self.model_input_names:
+            return True
+        return name.startswith("decoder_") and name.removeprefix("decoder_") in (
+            self.model_input_names
+        )
 
     def has_name(self, name: str) -> bool:
         """Whether `from transformers import name` works in this version."""

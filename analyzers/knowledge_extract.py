@@ -16,8 +16,21 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from hflint.analyzers import environment
+from hflint.analyzers.knowledge_calls import _generative_classes as _generative_classes
+from hflint.analyzers.knowledge_calls import generation_facts as _generation_facts
+from hflint.analyzers.knowledge_calls import pipeline_facts
+from hflint.analyzers.source_reading import BOUNDARY_0 as _BOUNDARY_0
+from hflint.analyzers.source_reading import block as _block
+from hflint.analyzers.source_reading import class_header as _class_header
+from hflint.analyzers.source_reading import class_span as _class_span
+from hflint.analyzers.source_reading import defs as _defs
+from hflint.analyzers.source_reading import function as _function
+from hflint.analyzers.source_reading import name_of as _name
+from hflint.analyzers.source_reading import popped_keys as _popped_keys
+from hflint.analyzers.source_reading import read_source as _read
+from hflint.analyzers.source_reading import statements as _statements
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 
 Env = dict[str, object]
 Table = dict[str, str | tuple[str, ...]]
@@ -55,6 +68,7 @@ _SOURCES = [
     "configuration_utils.py",
     "modeling_utils.py",
     "utils/import_utils.py",
+    "utils/generic.py",
     "convert_slow_tokenizer.py",
     "models/auto/tokenization_auto.py",
     "tokenization_utils_base.py",
@@ -104,7 +118,6 @@ def extract(pkg: Path) -> dict[str, object]:
         s2s_fields |= train_fields
     params, renamed = _init_params(_read(pkg / "trainer.py"), "Trainer")
     pipeline_params = _pipeline_params(_read(pkg / "pipelines" / "__init__.py"))
-    pipeline_keywords = _pipeline_keywords(pkg)
     autos = {n for p, ns in module_exports.items() if p.startswith("auto/") for n in ns}
     tok_bases, tok_names, tok_modules = _tokenizer_classes(pkg)
     return {
@@ -132,71 +145,11 @@ def extract(pkg: Path) -> dict[str, object]:
         "tokenizer_modules": tok_modules,
         "tokenizer_mapping": _tokenizer_mapping(pkg),
         "pipeline_params": sorted(pipeline_params),
-        "pipeline_keywords": pipeline_keywords,
+        **pipeline_facts(pkg),
     }
 
 
 # ---------------------------------------------------------------- reading and parsing
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        return ""
-
-
-_CODE_LINE = re.compile(
-    r" *(?:@|(?:async +)?def |class |from |import |[\w.]+(?:\[[^\]]*\])? *(?::|=|\+=|\())"
-)
-_BOUNDARY = "^ {0,%d}(?![ \\t)\\]}#\\n]|else\\b|elif\\b|except\\b|finally\\b)"
-
-
-def _block(src: str, start: int) -> ast.stmt | None:
-    """Parse the one statement whose first line begins at offset `start`.
-
-    Cuts at each later line indented no deeper, and grows the cut while the parse fails
-    (a cut inside a string or bracket fails). Gives up at once on a first line that does not
-    look like code (prose inside a docstring).
-    """
-    eol = src.find("\n", start)
-    line = src[start : eol if eol >= 0 else len(src)]
-    if not _CODE_LINE.match(line):
-        return None
-    indent = len(line) - len(line.lstrip(" "))
-    boundary = re.compile(_BOUNDARY % indent, re.M)
-    head = "if 1:\n" if indent else ""
-    pos = start
-    for _ in range(200):
-        nl = src.find("\n", pos)
-        match = boundary.search(src, nl + 1) if nl >= 0 else None
-        end = match.start() if match else len(src)
-        try:
-            body = ast.parse(head + src[start:end]).body
-        except SyntaxError:
-            if match is None:
-                return None
-            pos = end
-            continue
-        stmts = body[0].body if indent and isinstance(body[0], ast.If) else body
-        return stmts[0] if stmts else None
-    return None
-
-
-def _statements(src: str, pattern: str) -> list[ast.stmt]:
-    """The top-level statements whose first line matches `pattern`, in source order."""
-    found = (_block(src, m.start()) for m in re.finditer(pattern, src, re.M))
-    return [s for s in found if s is not None]
-
-
-def _name(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value.rsplit(".", 1)[-1]
-    return ""
 
 
 # ---------------------------------------------------------------- a tiny evaluator
@@ -647,83 +600,11 @@ def _pipeline_params(src: str) -> set[str]:
     return names | _popped_keys(func, args.kwarg.arg if args.kwarg is not None else None)
 
 
-def _pipeline_keywords(pkg: Path) -> dict[str, list[str]]:
-    """Pipeline class -> every keyword it accepts when built, for the classes whose
-    `_sanitize_parameters` takes no `**kwargs` (an unknown keyword is then a TypeError).
-
-    A keyword reaches the class through `Pipeline.__init__(..., **kwargs)`, which hands what
-    it does not know to `_sanitize_parameters`; `__init__` parameters (and keys popped from
-    its kwargs) along the class's bases are accepted too.
-    """
-    classes: dict[str, tuple[list[str], set[str], tuple[set[str], bool] | None]] = {}
-    for path in sorted((pkg / "pipelines").glob("*.py")):
-        try:
-            tree = ast.parse(_read(path))
-        except (SyntaxError, ValueError, RecursionError):
-            continue
-        for node in tree.body:
-            if not isinstance(node, ast.ClassDef):
-                continue
-            init: set[str] = set()
-            sanitize: tuple[set[str], bool] | None = None
-            for item in node.body:
-                if not isinstance(item, ast.FunctionDef):
-                    continue
-                args = item.args
-                names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
-                names.discard("self")
-                if item.name == "__init__":
-                    init |= names | _popped_keys(item, args.kwarg.arg if args.kwarg else None)
-                elif item.name == "_sanitize_parameters":
-                    sanitize = (names, args.kwarg is not None)
-            classes[node.name] = ([_name(b).rsplit(".", 1)[-1] for b in node.bases], init, sanitize)
-
-    def chain(name: str, depth: int = 0) -> list[str]:
-        if name not in classes or depth > 10:
-            return []
-        return [name] + [c for base in classes[name][0] for c in chain(base, depth + 1)]
-
-    out: dict[str, list[str]] = {}
-    for name in classes:
-        lineage = chain(name)
-        sanitize = next((classes[c][2] for c in lineage if classes[c][2] is not None), None)
-        if sanitize is None or sanitize[1] or "Pipeline" not in lineage:
-            continue
-        accepted = set(sanitize[0])
-        for cls in lineage:
-            accepted |= classes[cls][1]
-        out[name] = sorted(accepted)
-    return out
-
-
-def _popped_keys(func: ast.FunctionDef, kwargs: str | None) -> set[str]:
-    found: set[str] = set()
-    for node in ast.walk(func):
-        if (
-            kwargs is not None
-            and isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in ("pop", "get")
-            and _name(node.func.value) == kwargs
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and isinstance(node.args[0].value, str)
-        ):
-            found.add(node.args[0].value)
-    return found
-
-
 # ---------------------------------------------------------------- Trainer and its arguments
 
 
 _METHOD = re.compile(r"^    (?:@|def |async def )", re.M)
 _FIELD = re.compile(r"^    \w+ *:", re.M)
-_BOUNDARY_0 = re.compile(_BOUNDARY % 0, re.M)
-
-
-def _class_header(src: str, name: str) -> int:
-    match = re.search(rf"^class {name}\b", src, re.M)
-    return match.start() if match else -1
 
 
 def _dataclass_fields(src: str, name: str) -> tuple[list[str], set[str]]:
@@ -853,162 +734,6 @@ def _tokenizer_mapping(pkg: Path) -> dict[str, list[str]]:
             if classes:
                 out[key.value] = classes
     return out
-
-
-# ---------------------------------------------------------------- generation
-
-# Each starts with a newline: a literal first character lets `re` skip ahead (`^` with re.M
-# would try every position of ~2,000 files).
-_CLASS_HEAD = re.compile(rb"\nclass (\w+)\(([^)]*)\)\s*:")
-_GENERATION_DEFS = re.compile(rb"\n    def (generate|prepare_inputs_for_generation)\(")
-_TOP_LEVEL = re.compile(rb"\n[^\s#)\]}'\"]")
-_ANNOTATION = re.compile(rb"\n    (\w+)\s*:")
-
-
-def _class_blocks(data: bytes, bodies: bool = True) -> list[tuple[str, list[str], int, int]]:
-    """(name, base names, body start, body end) of each top-level class, read line-based;
-    without `bodies` the ends are not looked for (-1)."""
-    out = []
-    for head in _CLASS_HEAD.finditer(b"\n" + data):
-        bases = []
-        for raw in head.group(2).decode("utf-8", "replace").split(","):
-            base = raw.strip()
-            if base and "=" not in base:
-                bases.append(base.split("[")[0].rsplit(".", 1)[-1].strip())
-        start = head.end() - 1  # offsets in `data`, which lacks the leading newline
-        end = _TOP_LEVEL.search(data, start) if bodies else None
-        stop = end.start() if end else (len(data) if bodies else -1)
-        out.append((head.group(1).decode(), bases, start, stop))
-    return out
-
-
-def _python_files(folder: Path) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if d != "__pycache__"]
-        for name in files:
-            if name.endswith(".py") and not name.startswith(("convert_", "modular_")):
-                yield Path(root) / name
-
-
-def _generative_classes(pkg: Path) -> set[str]:
-    """Classes that have `generate()`: GenerationMixin (or a `*GenerationMixin`) in their bases,
-    a `generate` method of their own, or a base class that has one. Up to 4.51 every model
-    inherited GenerationMixin through PreTrainedModel, and generate() raised TypeError on the
-    classes `can_generate()` rejected: there a `prepare_inputs_for_generation` of their own
-    also marks the classes that really generate."""
-    bases: dict[str, set[str]] = {}
-    defines: dict[str, set[str]] = {}
-    for path in [*_python_files(pkg / "models"), *_python_files(pkg / "generation")]:
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        if b"\nclass " not in data:
-            continue
-        methods = list(_GENERATION_DEFS.finditer(data))
-        blocks = _class_blocks(data, bodies=bool(methods))
-        for name, names, _, _ in blocks:
-            bases.setdefault(name, set()).update(names)
-        for match in methods:
-            owner = next((b for b in reversed(blocks) if b[2] <= match.start() < b[3]), None)
-            if owner is not None:
-                defines.setdefault(owner[0], set()).add(match.group(1).decode())
-    src = _read(pkg / "modeling_utils.py").encode()
-    legacy = any(
-        name == "PreTrainedModel" and "GenerationMixin" in names
-        for name, names, _, _ in _class_blocks(src)
-    )
-    marks = {"generate", "prepare_inputs_for_generation"} if legacy else {"generate"}
-    found = {name for name, methods in defines.items() if methods & marks}
-    found |= {n for n, b in bases.items() if any(x.endswith("GenerationMixin") for x in b)}
-    found.add("GenerationMixin")
-    bases.pop("PreTrainedModel", None)
-    changed = True
-    while changed:
-        grown = {n for n, b in bases.items() if n not in found and b & found}
-        found |= grown
-        changed = bool(grown)
-    return found
-
-
-def _generation_defaults(pkg: Path) -> dict[str, object]:
-    """The values generate() falls back to (5.x `GenerationConfig._get_default_generation_params`,
-    4.x `PretrainedConfig._get_global_generation_defaults`): the parameters that must not be set
-    on a model config."""
-    for path, func in (
-        ("generation/configuration_utils.py", "_get_default_generation_params"),
-        ("configuration_utils.py", "_get_global_generation_defaults"),
-    ):
-        for stmt in _statements(_read(pkg / path), rf"^    def {func}\("):
-            for node in ast.walk(stmt):
-                if isinstance(node, ast.Return) and isinstance(node.value, ast.Dict):
-                    try:
-                        value = ast.literal_eval(node.value)
-                    except ValueError:
-                        continue
-                    return {str(k): v for k, v in value.items()}
-    return {}
-
-
-def _generation_config_fields(pkg: Path) -> set[str]:
-    """The parameters `GenerationConfig.__init__` reads from its **kwargs."""
-    src = _read(pkg / "generation" / "configuration_utils.py")
-    start = _class_header(src, "GenerationConfig")
-    init = src.find("    def __init__(", start) if start >= 0 else -1
-    if init < 0:
-        return set()
-    end = src.find("\n    def ", init + 1)
-    body = src[init : end if end >= 0 else len(src)]
-    return set(re.findall(r"kwargs\.pop\(\s*[\"']([a-z]\w*)[\"']", body))
-
-
-def _generation_fields_on_configs(pkg: Path, params: set[str]) -> dict[str, list[str]]:
-    """Generation parameters that config classes declare as fields of their own (Whisper's
-    `suppress_tokens`, BART's `forced_eos_token_id`), with the classes (subclasses included)."""
-    bases: dict[str, set[str]] = {}
-    declared: dict[str, set[str]] = {}
-    paths = [pkg / "configuration_utils.py", *sorted((pkg / "models").glob("*/configuration_*.py"))]
-    for path in paths:
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        for name, names, start, end in _class_blocks(data):
-            bases.setdefault(name, set()).update(names)
-            for match in _ANNOTATION.finditer(data, start, end):
-                field_name = match.group(1).decode()
-                if field_name in params:
-                    declared.setdefault(field_name, set()).add(name)
-    out: dict[str, list[str]] = {}
-    for param, owners in declared.items():
-        found = set(owners)
-        grown = True
-        while grown:
-            more = {n for n, b in bases.items() if n not in found and b & found}
-            found |= more
-            grown = bool(more)
-        out[param] = sorted(found)
-    return out
-
-
-def _generation_params_on_config_raise(pkg: Path) -> bool:
-    """Whether generate() raises on generation parameters set on the model config (5.x),
-    rather than warning that the strategy is deprecated (4.x)."""
-    src = _read(pkg / "generation" / "utils.py")
-    return re.search(r"_get_generation_parameters\(\)\)\s*>\s*0\s*:\s*raise\b", src) is not None
-
-
-def _generation_facts(pkg: Path) -> dict[str, object]:
-    """The `Knowledge` fields about generate() and its parameters (see knowledge.py)."""
-    defaults = _generation_defaults(pkg)
-    fields = _generation_config_fields(pkg)
-    return {
-        "generative_classes": sorted(_generative_classes(pkg)),
-        "generation_defaults": defaults,
-        "generation_config_fields": sorted(fields),
-        "generation_fields_on_configs": _generation_fields_on_configs(pkg, set(defaults) | fields),
-        "generation_params_on_config_raise": _generation_params_on_config_raise(pkg),
-    }
 
 
 # ---------------------------------------------------------------- deprecations and removals
@@ -1189,51 +914,6 @@ _LINKING = re.compile(
     r"(?:\s*\b(?:the|argument|arguments|parameter|parameters|method|property|attribute|field|"
     r"kwarg|keyword|is|are|was|were|has|have|been|now|going|to|be|also)\b)*\s*"
 )
-
-
-def _class_span(src: str, names: tuple[str, ...] | None) -> tuple[int, int]:
-    """Offsets of the first class named in `names` (the whole module for None)."""
-    if names is None:
-        return 0, len(src)
-    for name in names:
-        start = _class_header(src, name)
-        if start >= 0:
-            end = _BOUNDARY_0.search(src, src.find("\n", start) + 1)
-            return start, end.start() if end else len(src)
-    return -1, -1
-
-
-_DEF = re.compile(
-    r"^(?P<indent> {4}|)(?:@[^\n]*\n(?P=indent))*(?:async +)?def (?P<name>\w+)\(", re.M
-)
-
-
-def _defs(src: str, start: int, end: int, indent: str) -> list[tuple[str, int, int]]:
-    """(name, offset of its first decorator, offset of the next def) for each def at `indent`."""
-    found = [
-        (m.group("name"), m.start())
-        for m in _DEF.finditer(src, start, end)
-        if m.group("indent") == indent
-    ]
-    return [
-        (name, pos, found[i + 1][1] if i + 1 < len(found) else end)
-        for i, (name, pos) in enumerate(found)
-    ]
-
-
-def _function(src: str, classes: tuple[str, ...] | None, name: str) -> ast.FunctionDef | None:
-    start, end = _class_span(src, classes)
-    if start < 0:
-        return None
-    spans = [
-        (stop - pos, pos)
-        for found, pos, stop in _defs(src, start, end, "    " if classes else "")
-        if found == name
-    ]
-    if not spans:
-        return None
-    node = _block(src, max(spans)[1])  # the implementation, not a `@overload` stub
-    return node if isinstance(node, ast.FunctionDef) else None
 
 
 def _loader(

@@ -24,7 +24,7 @@ compared on the state it reads whole only.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import repeat
@@ -32,9 +32,19 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
+from hflint.analyzers import flow
 from hflint.analyzers.journal import DELETED, WHOLE, Entry, JournalDict
 from hflint.analyzers.node_cache import NodeCache
-from hflint.analyzers.values import ClassRef, Const, ObjRef
+from hflint.analyzers.values import (
+    ClassRef,
+    Const,
+    DictValue,
+    Instance,
+    ObjRef,
+    Result,
+    TupleValue,
+    same_value,
+)
 from hflint.analyzers.walk import recording, replay
 
 if TYPE_CHECKING:
@@ -48,6 +58,8 @@ _LISTS = (
     "objects",
     "attr_uses",
     "saved_paths",
+    "downloads",
+    "spread_args",
     "label_lists",
     "labels_evidence",
 )
@@ -82,10 +94,15 @@ _MAX_RUNS = 64
 
 
 class _Memo:
-    __slots__ = ("kept", "names")
+    __slots__ = ("attr_counts", "kept", "name_counts", "names")
 
-    def __init__(self, names: tuple[str, ...]) -> None:
+    def __init__(
+        self, names: tuple[str, ...], name_counts: Counter[str], attr_counts: Counter[str]
+    ) -> None:
         self.names = names  # every name the statement mentions
+        # how often each Name and each `.attr` occurs in it (Collector.name_counts)
+        self.name_counts = name_counts
+        self.attr_counts = attr_counts
         # (signature, effect) of the last collection; one attribute, so it changes atomically
         self.kept: tuple[list[Any], _Effect] | None = None
 
@@ -131,16 +148,22 @@ def collect_reusing(
     previous = _RUNS.pop(document, None) if document is not None else None
     uncertain = _Uncertain(previous)
     written: list[frozenset[Any] | None] = []
+    collector.count_names = False  # counted here, from the recordings, for every statement
+    names, attrs = collector.name_counts, collector.attr_counts
     for index, statement in enumerate(module.body):
         there, before = uncertain.reach(statement)
         memo = _MEMOS.get(statement, new_memo)
+        for name, count in memo.name_counts.items():
+            names[name] = names.get(name, 0) + count
+        for name, count in memo.attr_counts.items():
+            attrs[name] = attrs.get(name, 0) + count
         kept = memo.kept
         names_hold = there and uncertain.clean(memo.names)
         if kept is not None and not names_hold:
             counts.compared += 1
         if kept is not None and _still_holds(collector, memo.names, kept[0], statement, names_hold):
             replayed = kept[1]
-            _apply(replayed, facts, dicts)
+            _apply(replayed, facts, dicts, collector)
             collector.current_statement = replayed.last_line
             owners.update(zip(replayed.ids, repeat(index)))
             counts.reused += 1
@@ -170,8 +193,16 @@ def _memo_maker(collector_type: type) -> Callable[[cst.CSTNode], _Memo]:
         # The names a statement mentions, read off the walk recorded for collecting it (the
         # collector visits every Name), not found by a walk of their own.
         events = recording(statement, collector_type).events
-        names = {node.value for _, node, _ in events if type(node) is cst.Name}
-        return _Memo(tuple(sorted(names)))
+        visit_name = getattr(collector_type, "visit_Name", None)
+        visit_attribute = getattr(collector_type, "visit_Attribute", None)
+        counts: Counter[str] = Counter()
+        attrs: Counter[str] = Counter()
+        for hook, node, _ in events:
+            if hook is visit_name and isinstance(node, cst.Name):
+                counts[node.value] += 1
+            elif hook is visit_attribute and isinstance(node, cst.Attribute):
+                attrs[node.attr.value] += 1
+        return _Memo(tuple(sorted(counts)), counts, attrs)
 
     return new_memo
 
@@ -184,7 +215,13 @@ def _signature(collector: Collector, names: tuple[str, ...], statement: cst.CSTN
     scope, imports = collector.module_scope, facts.imports
     functions, classes, defaults = facts.functions, facts.classes, facts.cli_defaults
     whole = tuple(classes.values()) if _reads_classes(collector, names) else None
-    found: list[Any] = [whole, tuple(facts.saved_paths)]
+    found: list[Any] = [
+        whole,
+        tuple(facts.saved_paths),
+        tuple(facts.downloads),
+        _Inputs(flow.statement_inputs(collector, statement)),
+        collector.writers,
+    ]
     for name in names:
         found.append(scope.get(name, _MISSING))
         found.append(imports.get(name, _MISSING))
@@ -254,9 +291,16 @@ def _still_holds(
     functions, classes, defaults = facts.functions, facts.classes, facts.cli_defaults
     if old[0] is not None and not _same_items(old[0], classes.values()):
         return False
-    if not _same_items(old[1], facts.saved_paths):
+    if not _same_items(old[1], facts.saved_paths) or not _same_items(old[2], facts.downloads):
         return False
-    at = 2
+    if old[4] != collector.writers:
+        return False
+    definition = isinstance(statement, (cst.FunctionDef, cst.ClassDef))
+    if (definition or old[3]) and not _same(
+        old[3], _Inputs(flow.statement_inputs(collector, statement))
+    ):
+        return False
+    at = 5
     if names_hold:
         at += 5 * len(names)
     else:
@@ -292,6 +336,12 @@ class _Returns(tuple[Any, ...]):
     __slots__ = ()
 
 
+class _Inputs(tuple[Any, ...]):
+    """The parameter values a definition's body was collected with (flow.py)."""
+
+    __slots__ = ()
+
+
 def _reads_classes(collector: Collector, names: tuple[str, ...]) -> bool:
     """Whether the statement can reach the module's classes: it names one, or a name bound
     to one (a class's bases are then looked up by their own names). Whether it does follows
@@ -302,6 +352,8 @@ def _reads_classes(collector: Collector, names: tuple[str, ...]) -> bool:
             return True
         value = scope.get(name)
         if type(value) is ClassRef and value.qualname.startswith("<module>."):
+            return True
+        if type(value) is Instance:
             return True
     return False
 
@@ -319,11 +371,20 @@ def _same(a: Any, b: Any) -> bool:
         return False
     if kind is ObjRef:
         return bool(a.obj is b.obj)
-    if kind is Const or kind is ClassRef or kind is str:
+    if kind is ClassRef or kind is str:
         return bool(a == b)
-    if kind is _Returns:
+    if kind in _VALUES:
+        return same_value(a, b)
+    if kind is Result:
+        return len(a.calls) == len(b.calls) and all(
+            x is y for x, y in zip(a.calls, b.calls, strict=True)
+        )
+    if kind is _Returns or kind is _Inputs:
         return len(a) == len(b) and all(x is y or _same(x, y) for x, y in zip(a, b, strict=True))
     return False
+
+
+_VALUES = (Const, Instance, DictValue, TupleValue)
 
 
 def _collect_one(
@@ -369,7 +430,9 @@ def _scope_changes(before: dict[str, Any], after: dict[str, Any]) -> list[Entry]
     return changes
 
 
-def _apply(effect: _Effect, facts: ModuleFacts, dicts: dict[str, JournalDict]) -> None:
+def _apply(
+    effect: _Effect, facts: ModuleFacts, dicts: dict[str, JournalDict], collector: Collector
+) -> None:
     for name, items in effect.appended:
         getattr(facts, name).extend(items)
     for tag, key, value in effect.log:
@@ -387,3 +450,5 @@ def _apply(effect: _Effect, facts: ModuleFacts, dicts: dict[str, JournalDict]) -
             facts.strings.add(key)
         elif tag == "mentions_transformers":
             facts.mentions_transformers = True
+        elif tag == "missed":
+            collector.missed_attrs.add(key)

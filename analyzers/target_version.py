@@ -137,7 +137,7 @@ class _Scan:
     pin: Pin | None
 
 
-_SCANS: dict[str, _Scan] = {}
+_SCANS: dict[tuple[str, str], _Scan] = {}
 _LOCKS = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock")
 _PACKAGE = "transformers"
 
@@ -152,16 +152,16 @@ def clear_cache() -> None:
     snapshots.clear_cache()
 
 
-def project_pin(path: Path) -> Pin | None:
-    """The project's pin of transformers for the file at `path`, cached while every folder
-    walked and every file read keeps its modification time and size."""
-    key = os.path.dirname(os.path.abspath(path))
+def project_pin(path: Path, package: str = _PACKAGE) -> Pin | None:
+    """The project's pin of `package` (transformers unless told) for the file at `path`,
+    cached while every folder walked and every file read keeps its modification time and size."""
+    key = (os.path.dirname(os.path.abspath(path)), package)
     scan = _SCANS.get(key)
     if scan is not None and _still_valid(scan.stamps):
         return scan.pin
     read: list[str] = []
-    folders = _walk(Path(key), read)
-    pin = _find_pin(folders, folders[-1], read)
+    folders = _walk(Path(key[0]), read)
+    pin = _find_pin(folders, folders[-1], read, package)
     _SCANS[key] = _Scan(tuple(_stamp(p) for p in dict.fromkeys(read)), pin)
     return pin
 
@@ -193,7 +193,9 @@ def _walk(start: Path, read: list[str]) -> list[Path]:
     return chain[:1]
 
 
-def _find_pin(folders: list[Path], root: Path, read: list[str]) -> Pin | None:
+def _find_pin(
+    folders: list[Path], root: Path, read: list[str], package: str = _PACKAGE
+) -> Pin | None:
     """A lock file's version (nearest folder first) beats any declaration; of the nearest
     folder's declarations an exact pin beats a range."""
     files = {folder: _names(folder) for folder in folders}
@@ -202,11 +204,11 @@ def _find_pin(folders: list[Path], root: Path, read: list[str]) -> Pin | None:
             if lock in files[folder]:
                 path = folder / lock
                 read.append(str(path))
-                version = _locked_version(path)
+                version = _locked_version(path, package)
                 if version:
-                    return Pin(f"=={version}", f"{_PACKAGE}=={version}", _rel(path, root), True)
+                    return Pin(f"=={version}", f"{package}=={version}", _rel(path, root), True)
     for folder in folders:
-        pins = list(_declared(folder, files[folder], root, read))
+        pins = list(_declared(folder, files[folder], root, read, package))
         if pins:
             return next((p for p in pins if _exact(p.spec)), pins[0])
     return None
@@ -235,9 +237,9 @@ def _exact(spec: str) -> str | None:
 # ---- lock files
 
 
-def _locked_version(path: Path) -> str | None:
-    """The version of transformers a lock file installs (the installed one when a lock holds
-    several, e.g. per Python version; else the lowest)."""
+def _locked_version(path: Path, package: str = _PACKAGE) -> str | None:
+    """The version of `package` a lock file installs (for transformers the installed one when
+    a lock holds several, e.g. per Python version; else the lowest)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -249,45 +251,49 @@ def _locked_version(path: Path) -> str | None:
             return None
         versions = []
         for section in ("default", "develop"):
-            entry = data.get(section, {}).get(_PACKAGE) if isinstance(data, dict) else None
+            entry = data.get(section, {}).get(package) if isinstance(data, dict) else None
             if isinstance(entry, dict) and isinstance(entry.get("version"), str):
                 versions.append(entry["version"].lstrip("="))
     else:  # uv.lock, poetry.lock, pdm.lock: [[package]] tables, name then version
         versions = re.findall(
-            r'^\[\[package\]\]\s*\nname\s*=\s*"transformers"\s*\nversion\s*=\s*"([^"]+)"',
+            r'^\[\[package\]\]\s*\nname\s*=\s*"'
+            + re.escape(package)
+            + r'"\s*\nversion\s*=\s*"([^"]+)"',
             text,
             re.M | re.I,
         )
     if not versions:
         return None
-    have = installed_version()
+    have = installed_version() if package == _PACKAGE else ""
     return have if have in versions else min(versions, key=release_of)
 
 
 # ---- declarations
 
 
-def _declared(folder: Path, names: set[str], root: Path, read: list[str]) -> Iterator[Pin]:
+def _declared(
+    folder: Path, names: set[str], root: Path, read: list[str], package: str = _PACKAGE
+) -> Iterator[Pin]:
     if "pyproject.toml" in names:
         path = folder / "pyproject.toml"
         read.append(str(path))
-        yield from _from_pyproject(path, root)
+        yield from _from_pyproject(path, root, package)
     requirement_files = sorted(
         (n for n in names if n.startswith("requirements") and n.endswith((".txt", ".in"))),
         key=lambda n: (n != "requirements.txt", n.endswith(".in"), n),
     )
     for name in requirement_files:
-        yield from _from_requirements(folder / name, root, read, set())
+        yield from _from_requirements(folder / name, root, read, set(), package)
     if "setup.cfg" in names:
         path = folder / "setup.cfg"
         read.append(str(path))
-        yield from _from_setup_cfg(path, root)
+        yield from _from_setup_cfg(path, root, package)
 
 
-def _pin(line: str, file: str) -> Pin | None:
-    """A PEP 508 line naming transformers: `transformers[torch]>=4.40,<5; python_version>...`."""
+def _pin(line: str, file: str, package: str = _PACKAGE) -> Pin | None:
+    """A PEP 508 line naming `package`: `transformers[torch]>=4.40,<5; python_version>...`."""
     text = line.split("#", 1)[0].strip()
-    match = re.match(r"(?i)transformers(?![\w.-])\s*(\[[^\]]*\])?\s*(.*)", text)
+    match = re.match(r"(?i)" + re.escape(package) + r"(?![\w.-])\s*(\[[^\]]*\])?\s*(.*)", text)
     if match is None:
         return None
     rest, _, marker = match.group(2).partition(";")
@@ -297,7 +303,7 @@ def _pin(line: str, file: str) -> Pin | None:
     if marker.strip() and not _marker_holds(marker.strip()):
         return None
     spec = re.sub(r"\s+", "", rest)
-    return Pin(spec, f"{_PACKAGE}{spec}", file)
+    return Pin(spec, f"{package}{spec}", file)
 
 
 def _marker_holds(marker: str) -> bool:
@@ -311,7 +317,7 @@ def _marker_holds(marker: str) -> bool:
         return True
 
 
-def _from_pyproject(path: Path, root: Path) -> Iterator[Pin]:
+def _from_pyproject(path: Path, root: Path, package: str = _PACKAGE) -> Iterator[Pin]:
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
@@ -331,7 +337,7 @@ def _from_pyproject(path: Path, root: Path) -> Iterator[Pin]:
         for group in groups.values():
             lines += _strings(group)
     for line in lines:
-        pin = _pin(str(line), file) if isinstance(line, str) else None
+        pin = _pin(str(line), file, package) if isinstance(line, str) else None
         if pin is not None:
             yield pin
     poetry = data.get("tool", {}).get("poetry") if isinstance(data.get("tool"), dict) else None
@@ -341,9 +347,9 @@ def _from_pyproject(path: Path, root: Path) -> Iterator[Pin]:
         if isinstance(group_tables, dict):
             tables += [g.get("dependencies") for g in group_tables.values() if isinstance(g, dict)]
         for table in tables:
-            if isinstance(table, dict) and _PACKAGE in {k.lower() for k in table}:
-                value = next(v for k, v in table.items() if k.lower() == _PACKAGE)
-                pin = _poetry_pin(value, file)
+            if isinstance(table, dict) and package in {k.lower() for k in table}:
+                value = next(v for k, v in table.items() if k.lower() == package)
+                pin = _poetry_pin(value, file, package)
                 if pin is not None:
                     yield pin
 
@@ -352,7 +358,7 @@ def _strings(value: object) -> list[object]:
     return list(value) if isinstance(value, list) else []
 
 
-def _poetry_pin(value: Any, file: str) -> Pin | None:
+def _poetry_pin(value: Any, file: str, package: str = _PACKAGE) -> Pin | None:
     """Poetry's constraint syntax (`^4.40`, `~4.40.1`, `4.44.*`, `>=4.40,<5`) in PEP 440."""
     if isinstance(value, list):  # multiple constraints (per Python version): the first
         value = value[0] if value else None
@@ -361,7 +367,7 @@ def _poetry_pin(value: Any, file: str) -> Pin | None:
     if not isinstance(value, str):
         return None
     spec = ",".join(_poetry_part(p.strip()) for p in value.split(",") if p.strip())
-    return Pin(spec, f'{_PACKAGE} = "{value}"', file)
+    return Pin(spec, f'{package} = "{value}"', file)
 
 
 def _poetry_part(part: str) -> str:
@@ -385,7 +391,9 @@ def _poetry_part(part: str) -> str:
     return part.replace(" ", "")
 
 
-def _from_requirements(path: Path, root: Path, read: list[str], seen: set[Path]) -> Iterator[Pin]:
+def _from_requirements(
+    path: Path, root: Path, read: list[str], seen: set[Path], package: str = _PACKAGE
+) -> Iterator[Pin]:
     """A requirements file and the files its `-r` / `-c` lines include."""
     if path in seen or len(seen) > 20:
         return
@@ -400,14 +408,14 @@ def _from_requirements(path: Path, root: Path, read: list[str], seen: set[Path])
         line = raw.strip()
         include = re.match(r"(?:-r|-c|--requirement|--constraint)[\s=]+(\S+)", line)
         if include:
-            yield from _from_requirements(path.parent / include.group(1), root, read, seen)
+            yield from _from_requirements(path.parent / include.group(1), root, read, seen, package)
             continue
-        pin = _pin(line, file) if line and not line.startswith("-") else None
+        pin = _pin(line, file, package) if line and not line.startswith("-") else None
         if pin is not None:
             yield pin
 
 
-def _from_setup_cfg(path: Path, root: Path) -> Iterator[Pin]:
+def _from_setup_cfg(path: Path, root: Path, package: str = _PACKAGE) -> Iterator[Pin]:
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read(path, encoding="utf-8")
@@ -421,7 +429,7 @@ def _from_setup_cfg(path: Path, root: Path) -> Iterator[Pin]:
         values += [v for _, v in parser.items("options.extras_require")]
     for value in values:
         for line in value.splitlines():
-            pin = _pin(line, file)
+            pin = _pin(line, file, package)
             if pin is not None:
                 yield pin
 

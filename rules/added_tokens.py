@@ -16,7 +16,12 @@ import libcst as cst
 
 from hflint.analyzers.facts import CallFact, Kind, ObjectFact
 from hflint.analyzers.findings import Edit, Finding, Fix, Position, Range, Severity
-from hflint.analyzers.values import Const, ObjRef
+from hflint.analyzers.values import ObjRef
+from hflint.rules.added_token_facts import (
+    checkpoint_vocab_shape,
+    requested_tokens,
+    shape_why,
+)
 from hflint.rules.base import Example, Rule
 from hflint.rules.classifier_facts import wraps
 from hflint.rules.context import Checkpoint, RuleContext
@@ -25,6 +30,7 @@ from hflint.rules.tokenizer_facts import (
     Pairing,
     TokenizerVocab,
     enclosing_line,
+    never_learned,
     pairings,
     root_model,
     tokenizer_vocab,
@@ -41,85 +47,14 @@ class Added:
     new: tuple[str, ...]  # literal tokens not in the vocabulary (as far as known)
     unknown: bool  # some tokens are not literals: at least one is assumed new
     certain: bool  # the vocabulary was read, and every token is a literal
+    # tokens no vocabulary of the checkpoint's tokenizer family can hold, when its files
+    # were not read (`[PAD]` on GPT-2, `<e1>` on BERT); with `why` for the message
+    surely_new: tuple[str, ...] = ()
+    why: str = ""
 
     @property
     def count(self) -> int:
         return len(self.new) + (1 if self.unknown else 0)
-
-
-def _literal(node: cst.BaseExpression) -> str | None:
-    """`"<x>"` or `AddedToken("<x>", ...)`."""
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    if isinstance(node, cst.Call) and node.args:
-        func = node.func
-        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
-        if name == "AddedToken" and node.args[0].keyword is None:
-            return _literal(node.args[0].value)
-    return None
-
-
-def _tokens_of(value: object, node: cst.BaseExpression | None) -> tuple[list[str], bool]:
-    """(literal tokens, whether some are not literals) of a token or a list of them."""
-    if isinstance(value, str):
-        return [value], False
-    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        return [str(v) for v in value], False
-    if node is None:
-        return [], True
-    if isinstance(node, (cst.List, cst.Tuple)):
-        found: list[str] = []
-        unknown = False
-        for el in node.elements:
-            text = _literal(el.value) if isinstance(el, cst.Element) else None
-            if text is None:
-                unknown = True
-            else:
-                found.append(text)
-        return found, unknown
-    text = _literal(node)
-    return ([text], False) if text is not None else ([], True)
-
-
-def _is_tokenizer_attr(node: cst.BaseExpression, tok: ObjectFact, ctx: RuleContext) -> bool:
-    """`tok.eos_token`: a token the tokenizer already has."""
-    return any(use.node is node and use.obj is tok for use in ctx.facts.attr_uses)
-
-
-def requested_tokens(
-    ctx: RuleContext, call: CallFact, tok: ObjectFact
-) -> tuple[list[str], bool] | None:
-    """The tokens an add call names, and whether some are not literals; None: not an add."""
-    if call.method == "add_tokens":
-        arg = call.arg(0, "new_tokens")
-        if arg is None:
-            return None
-        return _tokens_of(arg.value.value if isinstance(arg.value, Const) else None, arg.expr)
-    arg = call.arg(0, "special_tokens_dict")
-    if arg is None:
-        return None
-    if isinstance(arg.value, Const) and isinstance(arg.value.value, dict):
-        tokens: list[str] = []
-        unknown = False
-        for value in arg.value.value.values():
-            found, more = _tokens_of(value, None)
-            tokens += found
-            unknown = unknown or more
-        return tokens, unknown
-    if not isinstance(arg.expr, cst.Dict):
-        return [], True
-    tokens, unknown = [], False
-    for el in arg.expr.elements:
-        if not isinstance(el, cst.DictElement):
-            unknown = True
-            continue
-        if _is_tokenizer_attr(el.value, tok, ctx):
-            continue
-        found, more = _tokens_of(None, el.value)
-        tokens += found
-        unknown = unknown or more
-    return tokens, unknown
 
 
 class NewTokensWithoutResize(Rule):
@@ -179,7 +114,8 @@ class NewTokensWithoutResize(Rule):
             'tok.add_special_tokens({"pad_token": "[PAD]"})\n'
             'model = AutoModelForCausalLM.from_pretrained("gpt2")\n'
             "trainer = Trainer(model=model, processing_class=tok)\n",
-            note="vocabulary not on this machine: reported one step lower, fix unsafe",
+            note="vocabulary not on this machine, but no GPT-2 vocabulary entry mixes "
+            "brackets and letters: `[PAD]` is new; fix unsafe (the table size is not known)",
             fixed="from transformers import AutoModelForCausalLM, AutoTokenizer, Trainer\n"
             'tok = AutoTokenizer.from_pretrained("gpt2")\n'
             'tok.add_special_tokens({"pad_token": "[PAD]"})\n'
@@ -214,6 +150,14 @@ class NewTokensWithoutResize(Rule):
             'batch = tokenizer(["<sql> select 1"], return_tensors="pt")\n'
             "out = model.generate(**batch)\n",
             note="AddedToken, the model fed directly",
+        ),
+        Example(
+            "from transformers import OpenAIGPTDoubleHeadsModel, OpenAIGPTTokenizer\n"
+            'tokenizer = OpenAIGPTTokenizer.from_pretrained("openai-gpt")\n'
+            'model = OpenAIGPTDoubleHeadsModel.from_pretrained("openai-gpt")\n'
+            'tokenizer.add_special_tokens({"cls_token": "[CLS]"})\n'
+            "outputs = model(input_ids, mc_token_ids=mc_token_ids)\n",
+            note="the file's one model; `[CLS]` is no entry of a punctuation-splitting vocabulary",
         ),
         Example(
             "from transformers import AutoModelForCausalLM, AutoTokenizer\n"
@@ -265,6 +209,14 @@ class NewTokensWithoutResize(Rule):
             'tok.add_tokens(["<user>", "<bot>"])\n'
             'tok.save_pretrained("tokenizer-with-chat-tokens")\n',
             note="no model in this file",
+        ),
+        Example(
+            "from transformers import AutoModelForMaskedLM, AutoTokenizer\n"
+            'tok = AutoTokenizer.from_pretrained("roberta-base")\n'
+            'tok.add_special_tokens({"pad_token": "<pad>", "mask_token": "<mask>"})\n'
+            'model = AutoModelForMaskedLM.from_pretrained("roberta-base")\n'
+            'model(**tok("a <mask>", return_tensors="pt"))\n',
+            note="RoBERTa's vocabulary already holds its special tokens",
         ),
         Example(
             "from trl import setup_chat_format\n"
@@ -357,8 +309,18 @@ class NewTokensWithoutResize(Rule):
         known: set[str] = set(vocab.tokens) if vocab is not None else set()
         if ckpt is not None and ckpt.facts.tokenizer_pad_token:
             known.add(ckpt.facts.tokenizer_pad_token)
+        if ckpt is not None and ckpt.facts.tokenizer_tokens:
+            known.update(ckpt.facts.tokenizer_tokens)
         new = tuple(dict.fromkeys(t for t in tokens if t not in known))
-        return Added(new, unknown, vocab is not None and not unknown)
+        surely: tuple[str, ...] = ()
+        why = ""
+        if vocab is None and new:
+            shape, name = checkpoint_vocab_shape(ctx, tok, ckpt)
+            if shape is not None:
+                new = tuple(t for t in new if t not in shape.specials)
+                surely = tuple(t for t in new if never_learned(shape, t))
+                why = shape_why(shape, name)
+        return Added(new, unknown, vocab is not None and not unknown, surely, why)
 
     def _finding(
         self,
@@ -387,7 +349,13 @@ class NewTokensWithoutResize(Rule):
             what += " and more tokens"
         where = f" (ids from {first_id})" if first_id is not None else ""
         assumed = ""
-        if added.unknown:
+        if added.surely_new and not added.certain:
+            listed_new = ", ".join(f"`{t}`" for t in added.surely_new[:5])
+            assumed = (
+                f" ({listed_new} cannot be in `{ckpt.name if ckpt else 'its'}`'s vocabulary: "
+                f"{added.why})"
+            )
+        elif added.unknown:
             assumed = " (assuming the tokens computed at run time are new)"
         elif not added.certain and ckpt is None:
             assumed = " (assuming they are new: the checkpoint's vocabulary is unknown here)"
@@ -403,7 +371,8 @@ class NewTokensWithoutResize(Rule):
             f"`{INDEX_ERROR}` (a new pad token is in every padded batch). Resize the embeddings "
             "after adding the tokens."
         )
-        severity = self.severity if added.certain else self.severity.lowered()
+        sure = added.certain or bool(added.surely_new)
+        severity = self.severity if sure else self.severity.lowered()
         fix = self._fix(ctx, call, tok_name, model, crash_certain)
         return ctx.report(
             self,

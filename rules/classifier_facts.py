@@ -10,6 +10,8 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+import libcst as cst
+
 from hflint.analyzers.checkpoints import CheckpointFacts
 from hflint.analyzers.facts import Arg, CallFact, Kind, LabelList, ModuleFacts, ObjectFact
 from hflint.analyzers.findings import Related
@@ -118,22 +120,31 @@ UNKNOWN_REQUEST = LabelRequest(known=False)
 
 
 def label_keywords(call: CallFact) -> LabelRequest:
-    """The count one call's keywords set. `id2label` wins over `num_labels`, as in 5.x."""
+    """The count one `from_pretrained` call's keywords set: it applies them to the config in
+    order, so of `num_labels` and `id2label` the later one decides (observed with 5.23.0)."""
     if call.has_star_kwargs:
         return UNKNOWN_REQUEST
     id2label = call.kw("id2label")
+    num = call.kw("num_labels")
+    if id2label is not None and num is not None and later_arg(call, num, id2label):
+        id2label = None
     if id2label is not None and const_value(id2label.value, 0) is not None:
         mapping = const_value(id2label.value)
         if isinstance(mapping, dict):
             return LabelRequest(True, len(mapping), id2label, call)
         return UNKNOWN_REQUEST
-    num = call.kw("num_labels")
     if num is not None:
         count = const_value(num.value)
         if isinstance(count, int) and not isinstance(count, bool):
             return LabelRequest(True, count, num, call)
         return UNKNOWN_REQUEST
     return LabelRequest(True, call=call)
+
+
+def later_arg(call: CallFact, a: Arg, b: Arg) -> bool:
+    """Whether argument `a` comes after `b` in the call."""
+    order = [id(arg) for arg in call.node.args]
+    return order.index(id(a.node)) > order.index(id(b.node))
 
 
 def label_request(ctx: RuleContext, obj: ObjectFact) -> LabelRequest:
@@ -234,3 +245,79 @@ def is_classifier(facts: CheckpointFacts) -> bool | None:
 def _default_labels(id2label: dict[int, str]) -> bool:
     """transformers' own two placeholder labels, which a base model's config may carry."""
     return id2label == {0: "LABEL_0", 1: "LABEL_1"}
+
+
+# ---- how many outputs a classifier head has ----------------------------------------------------
+@dataclass(frozen=True)
+class HeadSize:
+    count: int
+    because: str  # e.g. "`num_labels=24`", "the 9 labels of `dslim/bert-base-NER`"
+    assumed: str = ""  # an overridable value (a command-line default) it rests on
+    multi_label: bool = False  # problem_type="multi_label_classification"
+
+
+def head_size(ctx: RuleContext, obj: ObjectFact) -> HeadSize | None:
+    """The number of outputs of a classifier loaded in this module, when known: from its
+    `num_labels` / `id2label` (or those of its config), else from its checkpoint's labels."""
+    if head_suffix(obj) is None or obj.method != "from_pretrained" or not is_direct(obj):
+        return None
+    if remote_code(obj) or head_replaced(ctx.facts, obj):
+        return None
+    request = label_request(ctx, obj)
+    if not request.known:
+        return None
+    multi = _problem_type(obj, request) == "multi_label_classification"
+    if request.count is not None and request.arg is not None:
+        key = request.arg.node.keyword.value if request.arg.node.keyword else "num_labels"
+        shown = (
+            f"`num_labels={request.count}`"
+            if key == "num_labels"
+            else f"`{key}` with {request.count} entries"
+        )
+        value = request.arg.value
+        assumed = (
+            value.origin or "a default" if isinstance(value, Const) and value.overridable else ""
+        )
+        return HeadSize(request.count, shown, assumed, multi)
+    ckpt = standard_checkpoint(ctx, obj)
+    if ckpt is None or ckpt.facts.num_labels is None or not is_classifier(ckpt.facts):
+        return None
+    return HeadSize(
+        ckpt.facts.num_labels,
+        f"the {ckpt.facts.num_labels} labels of {ckpt.describe()}",
+        ckpt.assumed,
+        multi,
+    )
+
+
+def _problem_type(obj: ObjectFact, request: LabelRequest) -> object:
+    for call in (obj.call, request.call, request.config.call if request.config else None):
+        arg = call.kw("problem_type") if call is not None else None
+        if arg is not None:
+            return const_value(arg.value)
+    return None
+
+
+def checkpoint_label_map(ctx: RuleContext, arg: Arg) -> tuple[int, Checkpoint] | None:
+    """`id2label=config.id2label` / `model.config.id2label` read from an object loaded from a
+    checkpoint whose labels are known: (their count, the checkpoint)."""
+    expr = arg.expr
+    if not isinstance(expr, cst.Attribute) or expr.attr.value != "id2label":
+        return None
+    inner = expr.value
+    via_model = isinstance(inner, cst.Attribute) and inner.attr.value == "config"
+    node = inner if via_model else expr
+    obj = next((u.obj for u in ctx.facts.attr_uses if u.node is node and not u.is_write), None)
+    if obj is None or obj.method != "from_pretrained":
+        return None
+    if obj.kind is not (Kind.MODEL if via_model else Kind.CONFIG):
+        return None
+    written = [u for n in ("id2label", "num_labels") for u in ctx.facts.attribute_writes(n)]
+    if any(use.obj is obj for use in written):
+        return None
+    if not is_direct(obj) or label_keywords(obj.call).count is not None:
+        return None  # the load itself changes the labels
+    ckpt = standard_checkpoint(ctx, obj)
+    if ckpt is None or ckpt.facts.num_labels is None or not is_classifier(ckpt.facts):
+        return None
+    return ckpt.facts.num_labels, ckpt

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import libcst as cst
 
+from hflint.analyzers import spread_edits
 from hflint.analyzers.checkpoints import CheckpointFacts, CheckpointResolver
 from hflint.analyzers.facts import Kind, ModuleFacts, ObjectFact
 from hflint.analyzers.findings import (
@@ -62,8 +63,14 @@ class Checkpoint:
         }[self.facts.source]
         text = f"`{self.name}` (model_type `{self.facts.model_type}`, per {where}"
         if self.assumed:  # inside the parentheses: the sentence goes on after the name
-            text += f"; assuming {self.assumed}, which the command line may change"
+            who = "the command line" if _from_command_line(self.assumed) else "a caller"
+            text += f"; assuming {self.assumed}, which {who} may change"
         return text + ")"
+
+
+def _from_command_line(assumed: str) -> bool:
+    """An argparse or HfArgumentParser default (else a parameter's default, a caller's)."""
+    return "argparse" in assumed or "dataclass field" in assumed
 
 
 T = TypeVar("T")
@@ -154,7 +161,7 @@ class RuleContext:
             self._positions = Positions(
                 self.module, self.source.text, self.facts.statement_of, self.first_lines
             )
-        code_range = self._positions[node]
+        code_range = self._positions[self.facts.placed(node)]  # a `**x` keyword: its item
         found = self._ranges[id(node)] = Range(
             Position(code_range.start.line, code_range.start.column),
             Position(code_range.end.line, code_range.end.column),
@@ -184,7 +191,7 @@ class RuleContext:
             severity=severity or rule.severity,
             message=message,
             range=self.range(node),
-            fix=fix,
+            fix=fix if fix is None or fix.edits else None,  # a fix no edit can make
             related=tuple(related),
             url=rule.url(),
             deprecated=rule.deprecated_api,
@@ -246,7 +253,8 @@ class RuleContext:
 
     # ---- edits --------------------------------------------------------------------------
     def replace(self, node: cst.CSTNode, content: str) -> Edit:
-        return Edit(self.range(node), content)
+        edit = spread_edits.replace(self, node, content) if self.facts.spread_args else None
+        return edit if edit is not None else Edit(self.range(node), content)
 
     def insert_after(self, node: cst.CSTNode, content: str) -> Edit:
         end = self.range(node).end
@@ -274,6 +282,9 @@ class RuleContext:
         without the indentation of the block around it. Arguments on lines of their own take
         those lines (and a comment on them) along.
         """
+        spread = spread_edits.remove(self, call, dropped) if self.facts.spread_args else None
+        if spread is not None:  # keywords from `**x`: removed where they are written
+            return spread
         gone = {id(a) for a in dropped}
         args = list(call.args)
         edits: list[Edit] = []
@@ -289,7 +300,7 @@ class RuleContext:
             i += 1
         return edits
 
-    def _remove_run(self, args: list[cst.Arg], first: int, last: int) -> Edit:
+    def _remove_run(self, args: list[Any], first: int, last: int) -> Edit:
         head, tail = self.range(args[first]), self.range(args[last])
         before = self.source.line(head.start.line)[: head.start.column]
         after = self.source.line(tail.end.line)[tail.end.column :]
@@ -311,8 +322,11 @@ class RuleContext:
 
     def fix(self, message: str, edits: Sequence[Edit | None], safe: bool) -> Fix:
         """A fix of `edits`; its import edits are merged here (see import_edits.settle)."""
+        applicability = Applicability.SAFE if safe else Applicability.UNSAFE
+        if any(e is spread_edits.VOID for e in edits):
+            return Fix(applicability, message, ())
         kept = settle(self, [e for e in edits if e is not None])
-        return Fix(Applicability.SAFE if safe else Applicability.UNSAFE, message, tuple(kept))
+        return Fix(applicability, message, tuple(kept))
 
     def name_for(
         self, qualname: str, like: cst.BaseExpression | None = None

@@ -15,8 +15,9 @@ import libcst as cst
 
 from hflint.analyzers.facts import CallFact, FunctionFact, Kind, ModuleFacts
 from hflint.analyzers.findings import Edit, Finding, Fix, Related, Severity
+from hflint.analyzers.label_sources import mentions_ignore_index
 from hflint.analyzers.node_cache import NodeCache
-from hflint.analyzers.values import Const, ObjRef
+from hflint.analyzers.values import ClassRef, Const, ObjRef
 from hflint.analyzers.walk import walk
 from hflint.rules.base import Example, Rule
 from hflint.rules.context import RuleContext
@@ -28,7 +29,13 @@ from hflint.rules.statement_order import (
     module_import_edit,
     scope_body,
 )
-from hflint.rules.trainer_facts import SEQ2SEQ_TRAINER, TrainerCall, all_trainers, setting
+from hflint.rules.trainer_facts import (
+    DEFAULT_COLLATOR,
+    SEQ2SEQ_TRAINER,
+    TrainerCall,
+    all_trainers,
+    setting,
+)
 
 DECODE_ERROR = "OverflowError: number too small to fit in target type"
 _DECODERS = frozenset({"decode", "batch_decode"})
@@ -68,6 +75,7 @@ class _Source:
     """An `EvalPrediction` / `PredictionOutput`: `.predictions` / `[0]`, `.label_ids` / `[1]`."""
 
     padding: str = ""  # why its generated predictions may be padded with -100 ("" if not)
+    clean_labels: bool = False  # its label ids cannot hold -100 (see _labels_without_ignore_index)
 
 
 @dataclass(frozen=True)
@@ -131,6 +139,7 @@ class _Flow(Interpreter[_State]):
         self.decoders = decoders
         self.found: list[_Decode] = []
         self.predict_sources: dict[int, str] = {}  # id(trainer.predict call) -> padding
+        self.clean_predict: set[int] = set()  # trainer.predict calls whose labels hold no -100
 
     # ---- joins --------------------------------------------------------------------------
     def copy(self, state: _State) -> _State:
@@ -165,7 +174,7 @@ class _Flow(Interpreter[_State]):
             return _from_source(expr, inner) if isinstance(inner, _Source) else None
         if isinstance(expr, cst.Call):
             if id(expr) in self.predict_sources:
-                return _Source(self.predict_sources[id(expr)])
+                return _Source(self.predict_sources[id(expr)], id(expr) in self.clean_predict)
             func = expr.func
             found: _Value | None = None
             if isinstance(func, cst.Attribute) and func.attr.value in _KEEP_METHODS:
@@ -197,7 +206,9 @@ class _Flow(Interpreter[_State]):
                 part: _Value | None = None
                 if isinstance(value, _Source) and not isinstance(element, cst.StarredElement):
                     kind = {0: PREDICTIONS, 1: LABELS}.get(i)
-                    if kind == LABELS or (kind == PREDICTIONS and value.padding):
+                    if (kind == LABELS and not value.clean_labels) or (
+                        kind == PREDICTIONS and value.padding
+                    ):
                         part = _Taint(kind, why=value.padding if kind == PREDICTIONS else "")
                 self.bind(element.value, part, env, trail)
         elif isinstance(target, cst.StarredElement):
@@ -328,6 +339,8 @@ def _from_source(expr: cst.Attribute | cst.Subscript, source: _Source) -> _Taint
         kind = {0: PREDICTIONS, 1: LABELS}.get(index) if index is not None else None
     if kind is None or (kind == PREDICTIONS and not source.padding):
         return None
+    if kind == LABELS and source.clean_labels:
+        return None
     return _Taint(kind, node=expr, why=source.padding if kind == PREDICTIONS else "")
 
 
@@ -457,6 +470,38 @@ def _generated_padding(ctx: RuleContext, trainer: TrainerCall) -> str:
         f"{what} asks for up to {longest} tokens, while the generation config of "
         f"`{checkpoint.name}` pads each batch only to {pad_to}"
     )
+
+
+# collators that never put -100 into labels (they pad nothing, or only the inputs)
+_PLAIN_COLLATORS = frozenset({"transformers.DataCollatorWithPadding"})
+
+
+def _labels_without_ignore_index(ctx: RuleContext, trainer: TrainerCall) -> bool:
+    """Whether this trainer's label ids cannot hold -100: its collator never inserts it
+    (none given, `default_data_collator`, `DataCollatorWithPadding`), every `padding=` in the
+    file is "max_length" (labels of one length: the evaluation loop has nothing to pad) and
+    the file never writes -100 (e.g. `labels[labels == pad] = -100`)."""
+    arg = trainer.arg("data_collator")
+    if arg is None:
+        if trainer.obj.call.has_star_kwargs:
+            return False
+    elif isinstance(arg.value, ObjRef):
+        if arg.value.obj.qualname not in _PLAIN_COLLATORS or arg.value.obj.user_class:
+            return False
+    elif not (isinstance(arg.value, ClassRef) and arg.value.qualname == DEFAULT_COLLATOR):
+        return False
+    return ctx.shared(_fixed_length_labels)
+
+
+def _fixed_length_labels(ctx: RuleContext) -> bool:
+    paddings = [c.kwargs["padding"] for c in ctx.facts.calls if "padding" in c.kwargs]
+    if not paddings or any(
+        not (isinstance(p.value, Const) and p.value.value == "max_length") for p in paddings
+    ):
+        return False
+    if any(c.kw("text_target") is not None and "padding" not in c.kwargs for c in ctx.facts.calls):
+        return False
+    return not mentions_ignore_index(ctx.module)
 
 
 def _eval_parameter(fn: FunctionFact) -> str | None:
@@ -820,6 +865,29 @@ def compute_metrics(eval_pred):
 """,
             note="a helper returns new labels",
         ),
+        Example(
+            """from transformers import Seq2SeqTrainer, TrOCRProcessor, default_data_collator
+
+processor = TrOCRProcessor.from_pretrained("microsoft/trocr-base-handwritten")
+
+
+def preprocess(batch):
+    pixel_values = processor(images=batch["image"], return_tensors="np").pixel_values
+    labels = processor(text=batch["text"], padding="max_length", max_length=64).input_ids
+    return {"pixel_values": pixel_values, "labels": labels}
+
+
+def compute_metrics(pred):
+    label_str = processor.batch_decode(pred.label_ids, skip_special_tokens=True)
+    pred_str = processor.batch_decode(pred.predictions, skip_special_tokens=True)
+    return {"cer": cer.compute(predictions=pred_str, references=label_str)}
+
+
+trainer = Seq2SeqTrainer(model=model, args=args, train_dataset=train, eval_dataset=val,
+                         compute_metrics=compute_metrics, data_collator=default_data_collator)
+""",
+            note="labels padded to max_length by the processor, default collator: no -100 anywhere",
+        ),
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
@@ -828,18 +896,23 @@ def compute_metrics(eval_pred):
             return
         trainers = {id(t.obj): t for t in all_trainers(ctx.facts)}
         linked: dict[int, str] = {}
+        clean: dict[int, bool] = {}
         for trainer in trainers.values():
             fn = trainer.function("compute_metrics")
             if fn is not None:
                 linked[id(fn)] = linked.get(id(fn)) or _generated_padding(ctx, trainer)
+                clean[id(fn)] = clean.get(id(fn), True) and _labels_without_ignore_index(
+                    ctx, trainer
+                )
         for scope in scopes.values():
-            yield from self._check_scope(ctx, scope, linked, trainers)
+            yield from self._check_scope(ctx, scope, linked, clean, trainers)
 
     def _check_scope(
         self,
         ctx: RuleContext,
         scope: _Scope,
         linked: dict[int, str],
+        clean: dict[int, bool],
         trainers: dict[int, TrainerCall],
     ) -> Iterator[Finding]:
         state: _State = {}
@@ -847,7 +920,7 @@ def compute_metrics(eval_pred):
         if fn is not None:
             param = _eval_parameter(fn)
             if param is not None and id(fn) in linked:
-                state[param] = _Source(linked[id(fn)])
+                state[param] = _Source(linked[id(fn)], clean.get(id(fn), False))
             elif param in _EVAL_PARAMS and "metric" in fn.name.lower():
                 state[param] = _Source()
         flow = _Flow(scope.decoders)
@@ -857,6 +930,8 @@ def compute_metrics(eval_pred):
             flow.predict_sources[id(call.node)] = (
                 _generated_padding(ctx, trainer) if trainer is not None else ""
             )
+            if trainer is not None and _labels_without_ignore_index(ctx, trainer):
+                flow.clean_predict.add(id(call.node))
         if not state and not flow.predict_sources:
             return
         node: cst.Module | cst.FunctionDef = ctx.module if fn is None else fn.node

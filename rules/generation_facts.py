@@ -80,6 +80,15 @@ def receiver_is_stable(ctx: RuleContext, call: CallFact, obj: ObjectFact) -> boo
         return True
     func = call.node.func
     receiver = func.value if isinstance(func, cst.Attribute) else func  # `tok(...)`
+    held = func if call.method == "__call__" else receiver  # `self.tok(...)`, `self.m.generate`
+    if (
+        isinstance(held, cst.Attribute)
+        and isinstance(held.value, cst.Name)
+        and held.value.value == "self"
+    ):
+        # the collector resolves `self.<name>` only when every place that assigns it agrees
+        # (analyzers/members.py), so the object is the one the attribute holds
+        return True
     if not isinstance(receiver, cst.Name):
         return False
     name = receiver.value

@@ -397,7 +397,7 @@ out = model.generate(**batch, max_new_tokens=32)
             "    with torch.no_grad():\n"
             '        return lm.generate(input_ids=enc["input_ids"], '
             'attention_mask=enc["attention_mask"])\n',
-            note="prompts of unknown length: assumed to be several (one step less sure)",
+            note="prompts of unknown length, padded: several, as padding says",
         ),
         Example(
             "from transformers import AutoModelForCausalLM, AutoTokenizer\n"
@@ -501,7 +501,10 @@ out = model.generate(**batch, max_new_tokens=32)
             if several is None:
                 continue
             assumed = [a for a in (arch.assumed, side.assumed, several) if a]
-            yield self._finding(ctx, gen, batch, arch.because, side, assumed)
+            # Asking to pad a batch whose size is not known is itself the evidence of several
+            # prompts (one prompt needs no padding): that assumption is stated, not doubted.
+            lower = bool(arch.assumed or side.assumed)
+            yield self._finding(ctx, gen, batch, arch.because, side, assumed, lower)
 
     @staticmethod
     def _several(ctx: RuleContext, batch: TokenizerBatch) -> str | None:
@@ -527,6 +530,7 @@ out = model.generate(**batch, max_new_tokens=32)
         because: str,
         side: PaddingSide,
         assumed: list[str],
+        lower: bool,
     ) -> Finding:
         func = gen.node.func
         model = ctx.code(func.value) if isinstance(func, cst.Attribute) else "model"
@@ -539,7 +543,7 @@ out = model.generate(**batch, max_new_tokens=32)
         )
         if assumed:
             message += f" (Assuming {'; '.join(assumed)}.)"
-        severity = self.severity.lowered() if assumed else self.severity
+        severity = self.severity.lowered() if lower else self.severity
         related = [Related("batch padded here", ctx.range(batch.call.node))]
         return ctx.report(
             self,

@@ -14,13 +14,14 @@ from typing import Any
 
 import libcst as cst
 
-from hflint.analyzers.facts import Arg, AttrUse, CallFact, Kind, ObjectFact
-from hflint.analyzers.findings import Edit, Finding, Fix, Position, Range, Severity
-from hflint.analyzers.knowledge import UNKNOWN, Knowledge
-from hflint.analyzers.values import Const, ObjRef
+from hflint.analyzers.facts import Arg, CallFact, Kind
+from hflint.analyzers.findings import Finding, Severity
+from hflint.analyzers.knowledge import Knowledge
+from hflint.analyzers.values import Const
 from hflint.rules.base import Example, Rule
-from hflint.rules.classifier_facts import is_direct, remote_code
+from hflint.rules.classifier_facts import is_direct
 from hflint.rules.context import RuleContext
+from hflint.rules.generation_contract import GenerationCall, Site, generation_calls
 from hflint.rules.generation_facts import (
     GenerateCall,
     architecture,
@@ -29,7 +30,6 @@ from hflint.rules.generation_facts import (
     model_generation_config,
     star_args_are_inputs,
 )
-from hflint.rules.trainer_facts import unwrap
 
 # The flags GenerationConfig.validate reports when `do_sample` is not True (5.23.0); a flag at
 # its default value (Knowledge.generation_defaults) is not reported.
@@ -43,18 +43,16 @@ SAMPLING_FLAGS = (
     "epsilon_cutoff",
     "eta_cutoff",
 )
-FLAGS_WARNING = (
-    "The following generation flags are not valid and may be ignored: {flags}. Set "
-    "`TRANSFORMERS_VERBOSITY=info` for more details."
-)
-# GenerationConfig fields generate() never looks for on the model config (no error, no effect).
-IGNORED_ON_CONFIG = ("max_new_tokens", "min_new_tokens", "min_p", "max_time", "stop_strings")
 MODEL_CONFIG_ERROR = (
     "ValueError: You have modified the pretrained model configuration to control generation "
     "We detected the following values set - {values}. This strategy to control generation is "
     "not supported anymore. Please use and modify `model.generation_config` (see "
     "https://huggingface.co/docs/transformers/generation_strategies"
     "#default-text-generation-configuration )"
+)
+FLAGS_WARNING = (
+    "The following generation flags are not valid and may be ignored: {flags}. Set "
+    "`TRANSFORMERS_VERBOSITY=info` for more details."
 )
 
 
@@ -76,6 +74,15 @@ def _overridable(*args: Arg | None) -> str:
         if arg is not None and isinstance(arg.value, Const) and arg.value.overridable:
             return arg.value.origin or "a default"
     return ""
+
+
+def _value_note(max_length: Arg) -> str:
+    """A `max_length` from a command-line or parameter default: its value may change, the
+    finding does not (any length counts the prompt), so it is said, not doubted."""
+    origin = _overridable(max_length)
+    return (
+        f" (`max_length` is {origin}: whatever its value, it counts the prompt.)" if origin else ""
+    )
 
 
 def _other_settings(ctx: RuleContext, gen: GenerateCall) -> bool:
@@ -107,8 +114,9 @@ class MaxLengthInsteadOfMaxNewTokens(Rule):
     summary = "generate() bounded by max_length, which counts the prompt"
     what = (
         "Checks the length settings of `model.generate(...)`:\n\n"
-        "- `max_length=` without `max_new_tokens=` on a decoder-only model (warning): the "
-        "limit includes the prompt;\n"
+        "- `max_length=` without `max_new_tokens=` on a decoder-only model, or given to a "
+        "text-generation pipeline (when it is built or called) (warning): the limit includes "
+        "the prompt;\n"
         "- both `max_length=` and `max_new_tokens=` (info): `max_length` is ignored;\n"
         "- neither, when the model's generation config (its checkpoint's "
         "generation_config.json, read when available) sets no length either (info): "
@@ -190,6 +198,15 @@ out = model.generate(**batch, max_new_tokens=50)
             "text = llm.generate(enc.input_ids, attention_mask=enc.attention_mask, "
             "max_length=256)\n",
         ),
+        Example(
+            "from transformers import pipeline\n"
+            'generator = pipeline("text-generation", model="gpt2")\n'
+            'out = generator(prompt, max_length=100, do_sample=True)[0]["generated_text"]\n',
+            note="the text-generation pipeline hands max_length to generate()",
+            fixed="from transformers import pipeline\n"
+            'generator = pipeline("text-generation", model="gpt2")\n'
+            'out = generator(prompt, max_new_tokens=100, do_sample=True)[0]["generated_text"]\n',
+        ),
     )
     near_misses = (
         Example(
@@ -226,6 +243,12 @@ out = model.generate(**batch, max_new_tokens=50)
             'model = AutoModelForCausalLM.from_pretrained("gpt2")\n'
             "out = model.generate(**batch, generation_config=GenerationConfig(max_new_tokens=9))\n",
         ),
+        Example(
+            "from transformers import pipeline\n"
+            'generator = pipeline("text-generation", model="gpt2", max_length=100)\n'
+            "out = generator(prompt, max_new_tokens=40)\n",
+            note="the call's max_new_tokens wins over the pipeline's max_length",
+        ),
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
@@ -250,6 +273,75 @@ out = model.generate(**batch, max_new_tokens=50)
                 found = self._neither(ctx, gen)
                 if found is not None:
                     yield found
+        yield from self._pipelines(ctx)
+
+    def _pipelines(self, ctx: RuleContext) -> Iterator[Finding]:
+        """`max_length=` given to a text-generation pipeline (built with it, or called with
+        it) and no `max_new_tokens=`: the pipeline hands it to generate() as it is."""
+        sites = [g for g in generation_calls(ctx) if g.site in (Site.PIPELINE, Site.PIPELINE_CALL)]
+        for gen in sites:
+            max_length = gen.call.kw("max_length")
+            if max_length is None or _const(max_length) is None or gen.unseen(ctx):
+                continue
+            if gen.kw("max_new_tokens") is not None:
+                continue  # max_new_tokens wins
+            if gen.site is Site.PIPELINE and any(
+                g.pipeline is gen.pipeline and (g.call.kw("max_new_tokens") or g.unseen(ctx))
+                for g in sites
+                if g.site is Site.PIPELINE_CALL
+            ):
+                continue  # a call overrides the length
+            found = self._pipeline_counts_prompt(ctx, gen, max_length)
+            if found is not None:
+                yield found
+
+    def _pipeline_counts_prompt(
+        self, ctx: RuleContext, gen: GenerationCall, max_length: Arg
+    ) -> Finding | None:
+        assert gen.pipeline is not None and gen.info is not None
+        if gen.model is not None:
+            arch = architecture(ctx, gen.model)
+            if arch is not None and not arch.decoder_only:
+                return None
+        else:
+            ckpt = ctx.checkpoint(gen.pipeline)
+            if ckpt is not None and ckpt.facts.is_encoder_decoder:
+                return None  # not a decoder-only model: HF703's business
+        limit = _const(max_length)
+        shown = limit if isinstance(limit, int) else "N"
+        default = ctx.target_knowledge.pipeline_generation_defaults.get(gen.info.impl, {})
+        dropped = (
+            f", and the pipeline's own `max_new_tokens={default['max_new_tokens']}` no longer "
+            "applies"
+            if "max_new_tokens" in default
+            else ""
+        )
+        message = (
+            f"{_shown(max_length)} for the `{gen.info.task}` pipeline goes to `generate()` as "
+            f"it is, where it counts the prompt too{dropped}: a longer prompt leaves fewer new "
+            f"tokens, and one of {shown} tokens or more makes {ctx.target.phrase()} raise "
+            f"ValueError: Input length of input_ids is <prompt length>, but `max_length` is "
+            f"set to {shown}. This can lead to unexpected behavior. You should consider "
+            "increasing `max_length` or, better yet, setting `max_new_tokens`. Use "
+            "`max_new_tokens` to bound the generated text."
+        )
+        message += _value_note(max_length)
+        keyword = max_length.node.keyword
+        assert keyword is not None
+        fix = ctx.fix(
+            "Use `max_new_tokens` (it does not count the prompt)",
+            [ctx.replace(keyword, "max_new_tokens")],
+            safe=False,
+        )
+        severity = None
+        longest = _literal_prompt_chars(gen)
+        if longest is not None:  # the prompt is written out: no longer prompt can come
+            severity = Severity.INFO
+            if isinstance(limit, int) and longest + 2 < limit:  # a token spans a byte at least
+                message += f" (The prompt here has {longest} characters: it cannot reach that.)"
+            else:
+                message += " (The prompt is written out here: it stays what it is.)"
+        return ctx.report(self, max_length.node, message, fix=fix, severity=severity)
 
     def _both(self, ctx: RuleContext, gen: GenerateCall, max_length: Arg, max_new: Arg) -> Finding:
         shown_new = _const(max_new) if _const(max_new) is not None else "..."
@@ -279,9 +371,10 @@ out = model.generate(**batch, max_new_tokens=50)
             "consider increasing `max_length` or, better yet, setting `max_new_tokens`. Use "
             "`max_new_tokens` to bound the generated text."
         )
-        assumed = arch.assumed or _overridable(max_length)
+        assumed = arch.assumed  # what the finding rests on: the model, not the number
         if assumed:
             message += f" (Assuming {assumed}.)"
+        message += _value_note(max_length)
         keyword = max_length.node.keyword
         assert keyword is not None
         fix = ctx.fix(
@@ -340,10 +433,13 @@ class SamplingFlagsWithoutDoSample(Rule):
     what = (
         "Checks `generate(...)` calls and `GenerationConfig(...)` with sampling flags "
         "(`temperature`, `top_p`, `top_k`, `min_p`, `typical_p`, ... at a value other than "
-        "their default) while sampling is off: `do_sample=False` written next to them "
-        "(warning), or no `do_sample` at all where the model's generation config does not turn "
-        "sampling on either (info; a checkpoint's generation_config.json often sets "
-        "`do_sample: true`, so an unknown one is not judged)."
+        "their default) while sampling is off: `do_sample=False` written next to them, or no "
+        "`do_sample` at all where the model's generation config is known and does not turn "
+        "sampling on either (a checkpoint's generation_config.json often sets "
+        "`do_sample: true`, so an unknown one is not judged). A `GenerationConfig(...)` without "
+        "`do_sample` is info: the model it is used with may sample. A value read from a "
+        "command-line default, or a flag whose value is decided at run time (it may be the "
+        "default), lowers the severity one step."
     )
     why = (
         "Without sampling, generation is greedy (or beam search) and the flags do nothing. "
@@ -541,6 +637,7 @@ out = model.generate(**batch, max_new_tokens=64, do_sample=True, temperature=0.7
             assumed = self._assumptions(flags)
             if defaults.assumed:
                 assumed.append(defaults.assumed)
+            severity = self.severity  # known: the flags are ignored, silently but for a log
         else:
             message = (
                 f"`GenerationConfig({shown.replace('`', '')})` without `do_sample=True`: as "
@@ -549,448 +646,27 @@ out = model.generate(**batch, max_new_tokens=64, do_sample=True, temperature=0.7
                 "and ignores the flags. Add `do_sample=True` to sample."
             )
             assumed = self._assumptions(flags)
+            severity = Severity.INFO  # the model's own generation config may sample
         if assumed:
             message += f" (Assuming {'; '.join(assumed)}.)"
+            severity = severity.lowered()
         fix = ctx.fix(
             "Add `do_sample=True` (sampled output instead of greedy)",
             [ctx.add_kwarg(call.node, "do_sample=True")],
             safe=False,
         )
-        severity = Severity.INFO if not assumed else Severity.HINT
         return ctx.report(self, flags[0].node, message, fix=fix, severity=severity)
 
 
-# ---- HF506 -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ConfigParameter:
-    """A generation parameter the code puts where generate() does not take it from."""
-
-    name: str
-    raises: bool  # generate() rejects it (5.x); False: silently ignored
-    severity: Severity
-    caveat: str = ""
-
-
-class GenerationParamsOnModelConfig(Rule):
-    code = "HF506"
-    name = "generation-params-on-model-config"
-    severity = Severity.ERROR
-    summary = "Generation parameters set on model.config instead of model.generation_config"
-    what = (
-        "Checks for generation parameters (`max_length`, `num_beams`, `temperature`, "
-        "`do_sample`, `top_k`, `repetition_penalty`, `max_new_tokens`, ...: the fields of "
-        "`GenerationConfig`) put on a model's config: `model.config.num_beams = 4`, "
-        "`config.max_length = 128` on a config a model is then built from, "
-        "`from_pretrained(..., temperature=0.7)`, or `pipeline(..., model_kwargs="
-        "{'temperature': 0.7})`. Token ids (`pad_token_id`, `eos_token_id`, ...) and fields "
-        "a model's own config class declares (Whisper's `suppress_tokens`, BART's "
-        "`forced_eos_token_id`) are model-config fields and are not reported. A project that "
-        "targets transformers 4.x, where the model config still works (with a deprecation "
-        "warning), is not checked."
-    )
-    why = (
-        "transformers 5 reads generation settings only from `model.generation_config`. A "
-        "parameter with a global default on the model config makes the next `generate()` "
-        "raise:\n\n"
-        f"    {MODEL_CONFIG_ERROR.format(values={'max_length': 5})}\n\n"
-        "and `save_pretrained()` refuses to save (`Some generation parameters are set in the "
-        "model config.`). Others (`max_new_tokens`, `min_p`) are silently ignored. As a "
-        "`from_pretrained` keyword the parameter reaches the model's `__init__`: "
-        "`TypeError: GPT2LMHeadModel.__init__() got an unexpected keyword argument "
-        "'temperature'`."
-    )
-    example = """
-model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
-model.config.num_beams = 4
-model.config.max_length = 128
-out = model.generate(**batch)
-"""
-    use_instead = """
-model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
-model.generation_config.num_beams = 4
-model.generation_config.max_length = 128
-out = model.generate(**batch)
-"""
-    fix_safety = (
-        "`model.config.X = v` -> `model.generation_config.X = v` is safe for the parameters "
-        "generate() rejects (the code fails today), and unsafe for the ones it ignores (the "
-        "value starts to take effect). A `from_pretrained` keyword moves to "
-        "`model.generation_config.X = v` after the load (unsafe: the value starts to take "
-        "effect); `model_kwargs` entries move to `pipeline()`'s own keywords, which it hands "
-        "to generation (safe: the load fails today). A config object built elsewhere gets no "
-        "fix."
-    )
-    references = (
-        "https://huggingface.co/docs/transformers/generation_strategies"
-        "#default-text-generation-configuration",
-        "transformers/generation/utils.py (GenerationMixin._prepare_generation_config)",
-        "transformers/configuration_utils.py (PreTrainedConfig._get_generation_parameters)",
-    )
-    triggers = (
-        Example(
-            "from transformers import AutoModelForSeq2SeqLM\n"
-            'model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")\n'
-            "model.config.num_beams = 4\n"
-            "out = model.generate(**batch)\n",
-            fixed="from transformers import AutoModelForSeq2SeqLM\n"
-            'model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")\n'
-            "model.generation_config.num_beams = 4\n"
-            "out = model.generate(**batch)\n",
-        ),
-        Example(
-            "import transformers as tf\n"
-            "def load(path):\n"
-            "    lm = tf.AutoModelForCausalLM.from_pretrained(path)\n"
-            "    lm.config.max_new_tokens = 256\n"
-            "    return lm\n",
-            note="ignored without a word",
-        ),
-        Example(
-            "from transformers import AutoConfig, AutoModelForSeq2SeqLM\n"
-            'config = AutoConfig.from_pretrained("facebook/bart-large-cnn")\n'
-            "config.max_length = 142\n"
-            'model = AutoModelForSeq2SeqLM.from_pretrained("facebook/bart-large-cnn", '
-            "config=config)\n",
-            note="a config object the model is built from",
-        ),
-        Example(
-            "from transformers import AutoModelForCausalLM\n"
-            "model = AutoModelForCausalLM.from_pretrained(\n"
-            '    "gpt2", temperature=0.7, do_sample=True\n'
-            ")\n",
-            fixed="from transformers import AutoModelForCausalLM\n"
-            "model = AutoModelForCausalLM.from_pretrained(\n"
-            '    "gpt2"\n'
-            ")\n"
-            "model.generation_config.temperature = 0.7\n"
-            "model.generation_config.do_sample = True\n",
-        ),
-        Example(
-            "from transformers import pipeline\n"
-            'pipe = pipeline("text-generation", model="gpt2", device=0,\n'
-            '                model_kwargs={"temperature": 0.7, "max_length": 100})\n',
-            fixed="from transformers import pipeline\n"
-            'pipe = pipeline("text-generation", model="gpt2", device=0, temperature=0.7, '
-            "max_length=100)\n",
-        ),
-    )
-    near_misses = (
-        Example(
-            "from transformers import AutoModelForSeq2SeqLM\n"
-            'model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")\n'
-            "model.generation_config.num_beams = 4\n",
-        ),
-        Example(
-            "from transformers import AutoModelForCausalLM\n"
-            'model = AutoModelForCausalLM.from_pretrained("gpt2")\n'
-            "model.config.pad_token_id = model.config.eos_token_id\n",
-            note="token ids are model-config fields",
-        ),
-        Example(
-            "from transformers import WhisperForConditionalGeneration\n"
-            'model = WhisperForConditionalGeneration.from_pretrained("openai/whisper-tiny")\n'
-            "model.config.suppress_tokens = []\n",
-            note="WhisperConfig declares suppress_tokens",
-        ),
-        Example(
-            "from transformers import AutoConfig\n"
-            'config = AutoConfig.from_pretrained("gpt2")\n'
-            "config.temperature = 0.7\n"
-            "print(config)\n",
-            note="no model is built from this config here",
-        ),
-        Example(
-            "from transformers import AutoModelForCausalLM\n"
-            'model = AutoModelForCausalLM.from_pretrained("gpt2", dtype="auto", use_cache=False)\n',
-        ),
-        Example(
-            "from transformers import pipeline\n"
-            'pipe = pipeline("text-generation", model="gpt2", model_kwargs={"dtype": "auto"}, '
-            "temperature=0.7)\n",
-        ),
-        Example(
-            "from omegaconf import OmegaConf\n"
-            'cfg = OmegaConf.load("train.yaml")\n'
-            "cfg.config.max_length = 512\n",
-            note="not a transformers object",
-        ),
-    )
-
-    def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        kn = ctx.target_knowledge
-        if not kn.generation_defaults or not kn.generation_params_on_config_raise:
-            return  # 4.x still reads them from the model config (with a deprecation warning)
-        for use in ctx.facts.attr_uses:
-            if not use.is_write or use.value == Const(None):
-                continue  # None hands the parameter back to the generation config
-            if use.obj.kind is Kind.MODEL and len(use.path) == 2 and use.path[0] == "config":
-                param = self._parameter(ctx, kn, use.path[1], unwrap(use.obj))
-                if param is not None:
-                    yield self._model_write(ctx, use, param)
-            elif use.obj.kind is Kind.CONFIG and len(use.path) == 1:
-                model = self._built_from(ctx, use.obj)
-                if model is None:
-                    continue
-                param = self._parameter(ctx, kn, use.path[0], model, use.obj)
-                if param is not None:
-                    yield self._config_write(ctx, use, param, model)
-        for obj in ctx.objects(Kind.MODEL):
-            found = self._load_kwargs(ctx, kn, obj)
-            if found is not None:
-                yield found
-        for pipe in ctx.objects(Kind.PIPELINE):
-            found = self._model_kwargs(ctx, kn, pipe)
-            if found is not None:
-                yield found
-
-    # -- which names count, for which model -------------------------------------------------
-    def _parameter(
-        self,
-        ctx: RuleContext,
-        kn: Knowledge,
-        name: str,
-        model: ObjectFact,
-        config: ObjectFact | None = None,
-    ) -> ConfigParameter | None:
-        raising = set(kn.generation_defaults) - {"use_cache"}
-        ignored = set(IGNORED_ON_CONFIG) & kn.generation_config_fields
-        if name not in raising and name not in ignored:
-            return None
-        if self._remote(ctx, model) or (config is not None and self._remote(ctx, config)):
-            return None  # a config class of its own may declare anything
-        declared = set(kn.generation_fields_on_configs.get(name, ()))
-        severity = self.severity if name in raising else Severity.WARNING
-        if not declared:
-            return ConfigParameter(name, name in raising, severity)
-        owner = self._config_class(ctx, kn, model, config)
-        if owner is not None:
-            return None if owner in declared else ConfigParameter(name, name in raising, severity)
-        if self._excluded_by_class(kn, model, declared):
-            return ConfigParameter(name, name in raising, severity)
-        types = sorted(t for t, c in kn.config_mapping.items() if c in declared)
-        caveat = (
-            f" (unless the model is of a type whose config declares `{name}`: "
-            f"{', '.join(types[:6])}{', ...' if len(types) > 6 else ''})"
-        )
-        return ConfigParameter(name, name in raising, severity.lowered(), caveat)
-
-    @staticmethod
-    def _remote(ctx: RuleContext, obj: ObjectFact) -> bool:
-        if remote_code(obj) or obj.user_class is not None:
-            return True
-        ckpt = ctx.checkpoint(obj)
-        return ckpt is not None and bool(ckpt.facts.auto_map)
-
-    @staticmethod
-    def _config_class(
-        ctx: RuleContext, kn: Knowledge, model: ObjectFact, config: ObjectFact | None
-    ) -> str | None:
-        """The config class of the model (or of the config object), when known."""
-        if config is not None and config.class_name != "AutoConfig":
-            return config.class_name
-        for source in (config, model):
-            if source is None:
-                continue
-            ckpt = ctx.checkpoint(source)
-            if ckpt is not None and ckpt.facts.model_type:
-                return kn.config_mapping.get(ckpt.facts.model_type)
-        model_type = kn.model_class_types.get(model.class_name)
-        return kn.config_mapping.get(model_type) if model_type else None
-
-    @staticmethod
-    def _excluded_by_class(kn: Knowledge, model: ObjectFact, declared: set[str]) -> bool:
-        """No model type whose config declares the field loads with this Auto class."""
-        if model.class_name not in kn.auto_tables:
-            return False
-        types = [t for t, c in kn.config_mapping.items() if c in declared]
-        return all(kn.resolve(t, model.class_name) in (None, UNKNOWN) for t in types)
-
-    @staticmethod
-    def _built_from(ctx: RuleContext, config: ObjectFact) -> ObjectFact | None:
-        """The model this module builds from `config` (`config=config`, `from_config(config)`)."""
-        for obj in ctx.objects(Kind.MODEL):
-            arg = obj.call.kw("config")
-            if arg is None and obj.method in ("from_config", "_from_config") and obj.call.args:
-                arg = obj.call.args[0]
-            if arg is not None and isinstance(arg.value, ObjRef) and arg.value.obj is config:
-                return obj
+def _literal_prompt_chars(gen: GenerationCall) -> int | None:
+    """The UTF-8 length of the longest prompt a pipeline call passes as literal text (a string
+    or a list of strings); None when any prompt is not written out."""
+    if gen.site is not Site.PIPELINE_CALL or not gen.call.args:
         return None
-
-    # -- findings ---------------------------------------------------------------------------
-    def _runtime(self, ctx: RuleContext, param: ConfigParameter, value: object) -> str:
-        if not param.raises:
-            return (
-                f"generate() reads `{param.name}` from `model.generation_config` only, so the "
-                f"value has no effect, and {ctx.target.phrase()} says nothing about it"
-            )
-        shown = repr({param.name: value}) if value is not None else f"{{'{param.name}': ...}}"
-        return (
-            f"in {ctx.target.phrase()} the next `generate()` raises "
-            f"{MODEL_CONFIG_ERROR.format(values=shown)}, and `save_pretrained()` refuses to save"
-        )
-
-    def _model_write(self, ctx: RuleContext, use: AttrUse, param: ConfigParameter) -> Finding:
-        target = use.node
-        config_attr = target.value
-        assert isinstance(config_attr, cst.Attribute)
-        owner = ctx.code(config_attr.value)
-        value = use.value.value if isinstance(use.value, Const) else None
-        message = (
-            f"`{ctx.code(target)}` puts a generation parameter on the model config{param.caveat}: "
-            f"{self._runtime(ctx, param, value)}. Set `{owner}.generation_config.{param.name}` "
-            "instead."
-        )
-        fix = ctx.fix(
-            f"Set it on `{owner}.generation_config`",
-            [ctx.replace(config_attr.attr, "generation_config")],
-            safe=param.raises,
-        )
-        return ctx.report(self, target, message, fix=fix, severity=param.severity)
-
-    def _config_write(
-        self, ctx: RuleContext, use: AttrUse, param: ConfigParameter, model: ObjectFact
-    ) -> Finding:
-        value = use.value.value if isinstance(use.value, Const) else None
-        name = model.call.target or "model"
-        message = (
-            f"`{ctx.code(use.node)}` puts a generation parameter on the config that "
-            f"`{name}` is built from{param.caveat}: {self._runtime(ctx, param, value)}. Set "
-            f"`{name}.generation_config.{param.name}` after loading instead."
-        )
-        related = [ctx.loaded_here(model, "model built from this config here")]
-        return ctx.report(self, use.node, message, related=related, severity=param.severity)
-
-    def _load_kwargs(self, ctx: RuleContext, kn: Knowledge, obj: ObjectFact) -> Finding | None:
-        if (
-            obj.method != "from_pretrained"
-            or not is_direct(obj)
-            or obj.user_class is not None
-            or obj.base is not None
-            or not obj.qualname.startswith("transformers.")
-            or remote_code(obj)
-        ):
-            return None
-        found: list[tuple[Arg, ConfigParameter]] = []
-        for key, arg in obj.call.kwargs.items():
-            param = self._parameter(ctx, kn, key, obj)
-            if param is not None and param.caveat == "":
-                found.append((arg, param))
-        if not found:
-            return None
-        built = self._built_class(ctx, kn, obj)
-        first = found[0][0]
-        keyword = first.node.keyword.value if first.node.keyword else "?"
-        names = ", ".join(_shown(a) for a, _ in found)
-        message = (
-            f"{names}: `from_pretrained` gives the model config the keywords it declares, and "
-            "generation parameters are not among them, so "
-            f"{ctx.target.phrase()} passes {'it' if len(found) == 1 else 'them'} on to the "
-            f"model's `__init__`, and the load fails with TypeError: {built}.__init__() got an "
-            f"unexpected keyword argument '{keyword}'. Set them on "
-            "`model.generation_config` after loading, or pass them to `generate()`."
-        )
-        fix = self._move_after_load(ctx, obj, [a for a, _ in found])
-        return ctx.report(self, first.node, message, fix=fix, severity=found[0][1].severity)
-
-    @staticmethod
-    def _built_class(ctx: RuleContext, kn: Knowledge, obj: ObjectFact) -> str:
-        if obj.class_name not in kn.auto_tables:
-            return obj.class_name
-        ckpt = ctx.checkpoint(obj)
-        if ckpt is not None and ckpt.facts.model_type:
-            built = kn.resolve(ckpt.facts.model_type, obj.class_name, ckpt.facts.architectures)
-            if built not in (None, UNKNOWN):
-                return str(built)
-        return "<model class>"
-
-    @staticmethod
-    def _move_after_load(ctx: RuleContext, obj: ObjectFact, args: list[Arg]) -> Fix | None:
-        """Drop the keywords and set them on `<name>.generation_config` on the next lines."""
-        name = obj.call.target
-        if name is None or obj.call.has_star_kwargs:
-            return None
-        where = ctx.range(obj.node)
-        first = ctx.source.line(where.start.line)
-        stripped = first.lstrip()
-        if not stripped.replace(" ", "").startswith(f"{name}="):
-            return None
-        last = ctx.source.line(where.end.line)
-        rest = last[where.end.column :].strip()
-        if rest and not rest.startswith("#"):
-            return None
-        node = obj.node
-        indent = first[: len(first) - len(stripped)]
-        lines = "".join(
-            f"\n{indent}{name}.generation_config.{a.node.keyword.value} = {ctx.code(a.expr)}"
-            for a in args
-            if a.node.keyword is not None
-        )
-        end = Position(where.end.line, len(last))
-        return ctx.fix(
-            f"Set them on `{name}.generation_config` after the load",
-            [
-                ctx.rewrite_call(node, without_args(node, [a.node for a in args])),
-                Edit(Range(end, end), lines),
-            ],
-            safe=False,
-        )
-
-    def _model_kwargs(self, ctx: RuleContext, kn: Knowledge, pipe: ObjectFact) -> Finding | None:
-        arg = pipe.kw("model_kwargs")
-        if arg is None or not isinstance(arg.value, Const) or not isinstance(arg.value.value, dict):
-            return None
-        found = []
-        for key in arg.value.value:
-            param = self._parameter(ctx, kn, key, pipe) if isinstance(key, str) else None
-            if param is not None and not param.caveat:
-                found.append(key)
-        if not found:
-            return None
-        message = (
-            f"`model_kwargs` go to `from_pretrained`, not to generation: "
-            f"{', '.join(f'`{k}`' for k in found)} reach the model's `__init__` and "
-            f"{ctx.target.phrase()} cannot load the model: ValueError: Could not load model ... "
-            "with any of the following classes: ... TypeError: <model class>.__init__() got "
-            f"an unexpected keyword argument '{found[0]}'. Pass generation settings to "
-            "`pipeline()` itself or to the pipeline call."
-        )
-        return ctx.report(
-            self, arg.node, message, fix=self._unpack_model_kwargs(ctx, pipe, arg, found)
-        )
-
-    @staticmethod
-    def _unpack_model_kwargs(
-        ctx: RuleContext, pipe: ObjectFact, arg: Arg, found: list[str]
-    ) -> Fix | None:
-        """Move the generation entries of a literal `model_kwargs={...}` to keywords."""
-        mapping = arg.expr
-        if not isinstance(mapping, cst.Dict) or pipe.call.has_star_kwargs:
-            return None
-        moved: list[str] = []
-        kept: list[cst.BaseDictElement] = []
-        for element in mapping.elements:
-            key = element.key if isinstance(element, cst.DictElement) else None
-            if (
-                isinstance(key, cst.SimpleString)
-                and key.evaluated_value in found
-                and isinstance(element, cst.DictElement)
-            ):
-                if key.evaluated_value in pipe.call.kwargs:
-                    return None  # would repeat a keyword
-                moved.append(f"{key.evaluated_value}={ctx.code(element.value)}")
-            else:
-                kept.append(element)
-        node = pipe.node
-        args = list(node.args)
-        index = next(i for i, a in enumerate(args) if a is arg.node)
-        if kept:
-            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-            args[index] = arg.node.with_changes(value=mapping.with_changes(elements=kept))
-        else:
-            del args[index]
-        text = ", ".join(ctx.code(a).strip().rstrip(",") for a in args)
-        callee = ctx.code(node.func)
-        new = f"{callee}({text}, {', '.join(moved)})" if text else f"{callee}({', '.join(moved)})"
-        return ctx.fix(
-            "Pass the generation settings to `pipeline()`", [ctx.replace(node, new)], safe=True
-        )
+    value = gen.call.args[0].value
+    if not isinstance(value, Const) or value.overridable:
+        return None
+    prompts = value.value if isinstance(value.value, list | tuple) else [value.value]
+    if not prompts or not all(isinstance(p, str) for p in prompts):
+        return None
+    return max(len(p.encode("utf-8")) for p in prompts)

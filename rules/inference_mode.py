@@ -27,7 +27,7 @@ from hflint.rules.statement_order import (
     insertion_point,
     scope_body,
 )
-from hflint.rules.trainer_facts import all_trainers, unwrap
+from hflint.rules.trainer_facts import TrainerCall, all_trainers, setting, unwrap
 
 _GRAD_OFF = frozenset({"torch.no_grad", "torch.inference_mode", "torch.set_grad_enabled"})
 _TRAINER_EVAL_METHODS = frozenset({"evaluate", "predict"})
@@ -74,8 +74,11 @@ class _Models:
         self.trainer_model: dict[int, ObjectFact] = {}
         self.trainers_of: dict[int, list[ObjectFact]] = {}
         self.trainer_names: dict[str, ObjectFact] = {}
+        self.evaluating: set[int] = set()  # trainers whose train() ends with an evaluation
         for trainer in all_trainers(facts):
             obj = trainer.obj
+            if _ends_evaluating(trainer, facts):
+                self.evaluating.add(id(obj))
             if obj.call.target:
                 self.trainer_names[obj.call.target] = obj
             model = trainer.model()
@@ -119,6 +122,8 @@ class _Models:
                 return _Event("forward", call, self.model_keys(recv))
             return None
         if recv is not None and recv.kind is Kind.TRAINER:
+            if method == "train" and id(recv) in self.evaluating:
+                return _Event("eval", call, self.trainer_keys(recv))
             if method == "train":
                 what = f"`{_code(func)}()`"
                 return _Event("train", call, self.trainer_keys(recv), what, by_trainer=True)
@@ -137,6 +142,28 @@ class _Models:
                 if method == "forward":
                     return _Event("forward", call, (id(trainer),))
         return None
+
+
+def _ends_evaluating(trainer: TrainerCall, facts: ModuleFacts) -> bool:
+    """`Trainer.train()` evaluates last when its arguments evaluate (`eval_strategy` "steps"
+    or "epoch": 5.23's DefaultFlowCallback evaluates at the final step too) and it has an
+    `eval_dataset`; the evaluation loop leaves the model in eval mode (observed)."""
+    args = trainer.args()
+    if (
+        args is None
+        or trainer.passes("eval_dataset") is not True
+        or "eval_delay" in args.call.kwargs
+    ):
+        return False
+    if trainer.overrides("evaluate", "evaluation_loop", "_maybe_log_save_evaluate", "train"):
+        return False
+    strategy = setting(args, "eval_strategy", facts, default="no")
+    return (
+        strategy is not None
+        and not strategy.assumed
+        and isinstance(strategy.value, str)
+        and strategy.value.lower() in ("steps", "epoch")
+    )
 
 
 def _train_off(call: CallFact) -> bool:
@@ -505,6 +532,17 @@ print(trainer.evaluate())
 logits = model(**batch).logits
 """,
             note="trainer.evaluate() puts the model back in eval mode",
+        ),
+        Example(
+            """from transformers import AutoModelForSequenceClassification, Trainer, TrainingArguments
+
+model = AutoModelForSequenceClassification.from_pretrained("distilbert-base-uncased")
+args = TrainingArguments("out", eval_strategy="epoch", save_strategy="epoch")
+trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds)
+trainer.train()
+logits = model(**batch).logits
+""",
+            note="train() evaluates at the end of its last epoch, leaving eval mode",
         ),
         Example(
             """from transformers import AutoModelForSequenceClassification

@@ -22,11 +22,13 @@ from hflint.rules.base import Example, Rule
 from hflint.rules.classifier_facts import (
     SEQUENCE_HEAD,
     agreed_labels,
+    checkpoint_label_map,
     class_name_lists,
     classifier_loads,
     dict_literal,
     is_direct,
     label_request,
+    later_arg,
     related_labels,
 )
 from hflint.rules.context import RuleContext
@@ -232,19 +234,48 @@ class LabelMapsInconsistent(Rule):
 
     def _count(self, ctx: RuleContext, maps: LabelMaps) -> Finding | None:
         num, id2label = const_of(maps.num_labels), const_of(maps.id2label)
-        if num is None or id2label is None or not isinstance(id2label.value, dict):
-            return None
-        if not isinstance(num.value, int) or num.value == len(id2label.value):
+        if num is None or not isinstance(num.value, int) or maps.id2label is None:
             return None
         assert maps.num_labels is not None
-        count = len(id2label.value)
-        message = (
-            f"`num_labels={num.value}` contradicts `id2label`, which has {count} entries. "
-            "transformers keeps the dict and only logs `You passed num_labels="
-            f"{num.value} which is incompatible to the id2label map of length {count}.`; the "
-            f"head gets {count} outputs and `label2id` may keep the default `LABEL_*` names. "
-            "Drop `num_labels`: `id2label` already sets it."
-        )
+        from_checkpoint = None
+        if id2label is not None and isinstance(id2label.value, dict):
+            count, source = len(id2label.value), "`id2label`"
+        elif maps.call.method == "from_pretrained" and (
+            found := checkpoint_label_map(ctx, maps.id2label)
+        ):
+            count, from_checkpoint = found
+            source = f"`id2label` (the labels of {from_checkpoint.describe()})"
+        else:
+            return None
+        if num.value == count:
+            return None
+        message = f"`num_labels={num.value}` contradicts {source}, which has {count} entries. "
+        if maps.call.method != "from_pretrained":
+            message += (
+                f"The config keeps `num_labels={num.value}`, logs `You passed num_labels="
+                f"{num.value} which is incompatible to the id2label map of length {count}.` and "
+                "replaces the label names with `LABEL_0`, `LABEL_1`, ... "
+            )
+        elif later_arg(maps.call, maps.id2label, maps.num_labels):
+            message += (
+                "`from_pretrained` applies its keywords in order, so `id2label` (after "
+                f"`num_labels`) silently sets the label count back to {count}: the head gets "
+                f"{count} outputs, and a label id from {count} up fails in the loss "
+                f"(`IndexError: Target {count} is out of bounds.`). "
+            )
+        else:
+            message += (
+                "`from_pretrained` applies its keywords in order, so `num_labels` (after "
+                f"`id2label`) replaces the map with {num.value} placeholder names `LABEL_0`, "
+                "`LABEL_1`, ..., silently. "
+            )
+        if from_checkpoint is not None:
+            message += (
+                f"Build `id2label` / `label2id` from your {num.value} labels instead of reusing "
+                "the checkpoint's (and pass `ignore_mismatched_sizes=True` to re-head it)."
+            )
+            return ctx.report(self, maps.num_labels.node, message)
+        message += "Drop `num_labels`: `id2label` already sets it."
         fix = ctx.fix(
             "Remove num_labels (id2label sets it)",
             [ctx.remove_arg(maps.call.node, maps.num_labels.node)],

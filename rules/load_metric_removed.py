@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from hflint.analyzers.findings import Finding, Severity
+from hflint.analyzers.package_versions import Release, dependency_release
 from hflint.rules.base import Example, Rule
 from hflint.rules.context import RuleContext
 
@@ -28,7 +29,11 @@ class DatasetsLoadMetricRemoved(Rule):
     deprecated_api = True
     what = (
         "Checks for `from datasets import load_metric` (the import is reported, once) and for "
-        "`datasets.load_metric(...)` through the module."
+        "`datasets.load_metric(...)` through the module.\n\n"
+        "The finding is an error when the project runs datasets 3.0.0 or later: its pin "
+        "(lock files, then pyproject.toml, requirements*.txt, setup.cfg, read like the "
+        "transformers pin; a range counts by the lowest release it allows), else the datasets "
+        "installed beside the project's transformers. Otherwise it stays at info level."
     )
     why = (
         "`load_metric` was deprecated in datasets 2.5.0; datasets 2.x warns `FutureWarning: "
@@ -117,20 +122,46 @@ metric = load_metric("accuracy")
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        for fact in ctx.facts.import_facts:
-            if fact.qualname == QUALNAME and isinstance(fact.statement, cst.ImportFrom):
-                yield ctx.report(self, fact.alias, self._message(import_form=True))
-        for call in ctx.facts.calls:
-            if call.qualname != QUALNAME or not isinstance(call.node.func, cst.Attribute):
-                continue
-            yield ctx.report(self, call.node.func, self._message(import_form=False))
+        found: list[tuple[cst.CSTNode, bool]] = [
+            (fact.alias, True)
+            for fact in ctx.facts.import_facts
+            if fact.qualname == QUALNAME and isinstance(fact.statement, cst.ImportFrom)
+        ]
+        found += [
+            (call.node.func, False)
+            for call in ctx.facts.calls
+            if call.qualname == QUALNAME and isinstance(call.node.func, cst.Attribute)
+        ]
+        if not found:
+            return
+        release = dependency_release(ctx.path, "datasets")
+        for node, import_form in found:
+            message, severity = self._message(import_form, release)
+            yield ctx.report(self, node, message, severity=severity)
 
-    @staticmethod
-    def _message(import_form: bool) -> str:
+    def _message(self, import_form: bool, release: Release | None) -> tuple[str, Severity]:
         error = f"`{IMPORT_ERROR}`" if import_form else f"`{ATTRIBUTE_ERROR}`"
+        advice = (
+            "Use `evaluate.load(...)` from the Evaluate library (`pip install evaluate`), "
+            "which loads the same metrics by the same names."
+        )
+        if release is not None and release.at_least("3.0.0"):
+            return (
+                f"`load_metric` was removed from datasets in 3.0.0, and this project runs "
+                f"datasets {release.version} ({release.source}): this fails with {error}. "
+                f"{advice}",
+                Severity.ERROR,
+            )
+        if release is not None:
+            return (
+                f"`load_metric` is deprecated in datasets {release.version} ({release.source}) "
+                f"and removed from 3.0.0 on, where this fails with {error}. {advice}",
+                self.severity,
+            )
         return (
             "`load_metric` was removed from datasets in 3.0.0 (deprecated since 2.5.0): with "
-            f"datasets 3.0.0 or later this fails with {error}. Use `evaluate.load(...)` from "
-            "the Evaluate library (`pip install evaluate`), which loads the same metrics by "
-            "the same names."
+            f"datasets 3.0.0 or later this fails with {error} (no pin of datasets in the "
+            f"project and none installed beside transformers, so the release is not known). "
+            f"{advice}",
+            self.severity,
         )

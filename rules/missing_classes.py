@@ -390,7 +390,7 @@ class TensorflowFlaxRemoved(Rule):
 
     def _kwargs(self, ctx: RuleContext) -> Iterator[Finding]:
         from hflint.analyzers.facts import Kind
-        from hflint.analyzers.values import const_str, const_value, obj_of
+        from hflint.analyzers.values import Const, const_str, const_value, obj_of
 
         for obj in ctx.facts.objects:
             for key in ("from_tf", "from_flax"):
@@ -401,6 +401,25 @@ class TensorflowFlaxRemoved(Rule):
                     or const_value(arg.value) is False
                 ):
                     continue
+                fix = ctx.fix(f"Remove `{key}=`", [ctx.remove_arg(obj.node, arg.node)], safe=True)
+                if const_value(arg.value) is not True:
+                    # computed (`from_tf=bool(".ckpt" in path)`, the example scripts' idiom):
+                    # true only for a TensorFlow checkpoint, which this code may never see
+                    yield ctx.report(
+                        self,
+                        arg.node,
+                        f"`{key}=` is ignored by transformers 5; the argument does nothing "
+                        "here, and when it would be true (a TensorFlow or Flax checkpoint) the "
+                        "load fails with missing weights instead. Drop it.",
+                        fix=fix,
+                        severity=Severity.HINT,
+                    )
+                    continue
+                severity = (
+                    self.severity.lowered()
+                    if isinstance(arg.value, Const) and arg.value.overridable
+                    else self.severity
+                )
                 yield ctx.report(
                     self,
                     arg.node,
@@ -408,9 +427,8 @@ class TensorflowFlaxRemoved(Rule):
                     "no longer be converted on load); a TensorFlow-only checkpoint will fail with "
                     "missing weights. Convert it once with transformers 4.x and save PyTorch "
                     "weights, then drop the argument.",
-                    fix=ctx.fix(
-                        f"Remove `{key}=`", [ctx.remove_arg(obj.node, arg.node)], safe=True
-                    ),
+                    fix=fix,
+                    severity=severity,
                 )
             if obj.kind is Kind.PIPELINE:
                 arg = obj.kw("framework")

@@ -1,8 +1,9 @@
-"""Family G, the other arguments of `pipeline()`: keywords it no longer has (HF704), `device=`
-fighting a device map (HF705), and a task left to its default model (HF706).
+"""Family G, the other arguments of `pipeline()`: `device=` fighting a device map or naming no
+device (HF705), and a task left to its default model (HF706). Keywords it no longer has (HF704)
+are in pipeline_keywords.py.
 
-Which keywords `pipeline()` accepts, and each task's default model and revision, are read from
-the target version's sources (Knowledge), not listed here.
+Each task's default model and revision are read from the target version's sources (Knowledge),
+not listed here.
 """
 
 from __future__ import annotations
@@ -24,296 +25,6 @@ from hflint.rules.pipeline_facts import (
     task_of,
     transformers_pipelines,
 )
-from hflint.rules.release_facts import releases_where
-
-# Keywords `pipeline()` once had, and what replaces them (None: nothing, drop it). Whether the
-# target still accepts one is decided by its `pipeline()` source (Knowledge.pipeline_params).
-# `torch_dtype` is still read (with a deprecation warning): HF804's business.
-_FORMER_KEYWORDS: dict[str, str | None] = {"framework": None, "use_auth_token": "token"}
-_TF_FRAMEWORKS = ("tf", "flax", "jax")  # HF203 reports those
-
-
-# ---- HF704 ------------------------------------------------------------------------------------
-
-
-class PipelineRemovedKwargs(Rule):
-    code = "HF704"
-    name = "pipeline-removed-kwargs"
-    severity = Severity.ERROR
-    summary = (
-        "A pipeline() keyword the target no longer takes (framework=, use_auth_token=, "
-        "grouped_entities=)"
-    )
-    deprecated_api = True
-    what = (
-        "Checks `pipeline(..., framework=...)` and `pipeline(..., use_auth_token=...)` when the "
-        "target transformers' `pipeline()` neither declares the keyword nor reads it from "
-        '`**kwargs`. (`framework="tf"` is HF203, `torch_dtype=` HF804.) Also checks the '
-        "keywords of a constant task whose pipeline class takes a fixed set (token "
-        "classification, fill-mask, ...: read from the target's `_sanitize_parameters` and "
-        "`__init__` along the class's bases), such as 4.x's `grouped_entities=`."
-    )
-    why = (
-        "In transformers 5 the keywords fall through `**kwargs` to the pipeline class, and what "
-        "happens depends on the task: `TypeError: FillMaskPipeline._sanitize_parameters() got "
-        "an unexpected keyword argument 'framework'` when the pipeline is built "
-        "(fill-mask, token-classification); `ValueError: The following model_kwargs are not "
-        "used by the model: ['framework'] (note: typos in the generate arguments will also show "
-        "up in this list)` at the first call of a generation pipeline; silently ignored by "
-        "others (text-classification, feature-extraction). `use_auth_token` is never used as "
-        "the token, so private and gated checkpoints fail to download."
-    )
-    example = (
-        "from transformers import pipeline\n"
-        'gen = pipeline("text-generation", model=ckpt, framework="pt", use_auth_token=HF_TOKEN)'
-    )
-    use_instead = (
-        "from transformers import pipeline\n"
-        'gen = pipeline("text-generation", model=ckpt, token=HF_TOKEN)'
-    )
-    fix_safety = (
-        "Safe: transformers 5 runs PyTorch only, so `framework=` has nothing left to select; "
-        "`use_auth_token=` becomes `token=` (the token is then actually used), or is dropped "
-        "when `token=` is already given."
-    )
-    references = (
-        "transformers/pipelines/__init__.py (pipeline)",
-        "transformers/generation/utils.py (GenerationMixin._validate_model_kwargs)",
-        "https://github.com/huggingface/transformers/blob/main/MIGRATION_GUIDE_V5.md",
-    )
-    triggers = (
-        Example(
-            "from transformers import pipeline\n"
-            'ner = pipeline("ner", model="dslim/bert-base-NER", framework="pt")\n',
-            fixed="from transformers import pipeline\n"
-            'ner = pipeline("ner", model="dslim/bert-base-NER")\n',
-        ),
-        Example(
-            "import os\n"
-            "import transformers as tf\n"
-            "gen = tf.pipeline(\n"
-            '    "text-generation",\n'
-            '    model="meta-llama/Llama-3.2-1B",\n'
-            '    use_auth_token=os.environ["HF_TOKEN"],\n'
-            ")\n",
-            fixed="import os\n"
-            "import transformers as tf\n"
-            "gen = tf.pipeline(\n"
-            '    "text-generation",\n'
-            '    model="meta-llama/Llama-3.2-1B",\n'
-            '    token=os.environ["HF_TOKEN"],\n'
-            ")\n",
-        ),
-        Example(
-            "from transformers import pipeline\n"
-            "gen = pipeline(\n"
-            '    "text-generation",\n'
-            '    model="gpt2",\n'
-            '    framework="pt",  # from a 4.x tutorial\n'
-            ")\n",
-            fixed="from transformers import pipeline\n"
-            "gen = pipeline(\n"
-            '    "text-generation",\n'
-            '    model="gpt2",\n'
-            ")\n",
-        ),
-        Example(
-            "from transformers import pipeline\n"
-            'ner = pipeline("ner", model="dslim/bert-base-NER", grouped_entities=True)\n',
-            fixed="from transformers import pipeline\n"
-            'ner = pipeline("ner", model="dslim/bert-base-NER", aggregation_strategy="simple")\n',
-        ),
-        Example(
-            "import transformers\n"
-            "tagger = transformers.pipeline(\n"
-            '    task="token-classification",\n'
-            "    model=MODEL_DIR,\n"
-            "    grouped_entities=True,\n"
-            "    ignore_subwords=True,\n"
-            ")\n",
-            note="a 4.x tutorial's NER pipeline; no fix when both are given",
-        ),
-        Example(
-            "from transformers import pipeline\n"
-            'unmasker = pipeline("fill-mask", model="bert-base-uncased", return_all_scores=True)\n',
-            note="not a keyword of FillMaskPipeline in any release: reported, no fix",
-        ),
-        Example(
-            "from transformers.pipelines import pipeline as make\n"
-            "def classifier(framework):\n"
-            '    return make("text-classification", framework=framework, token=TOKEN, use_auth_token=TOKEN)\n',
-        ),
-    )
-    near_misses = (
-        Example(
-            "from transformers import pipeline\n"
-            'gen = pipeline("text-generation", model="gpt2", token=HF_TOKEN, dtype="auto")\n'
-        ),
-        Example(
-            "from transformers import pipeline\n"
-            'clf = pipeline("text-classification", model="distilbert-base-uncased", framework="tf")\n',
-            note='framework="tf": HF203 reports it',
-        ),
-        Example(
-            "from transformers import pipeline\n"
-            'gen = pipeline("text-generation", model="gpt2", max_new_tokens=20, batch_size=8, '
-            "return_full_text=False)\n",
-            note="task parameters that travel through **kwargs on purpose",
-        ),
-        Example(
-            "from transformers import AutoModel\n"
-            'model = AutoModel.from_pretrained("bert-base-uncased", use_auth_token=True)\n',
-            note="not pipeline(): HF801's business",
-        ),
-        Example(
-            "from transformers import pipeline\n"
-            'ner = pipeline("ner", model="dslim/bert-base-NER", aggregation_strategy="simple", '
-            "stride=16, batch_size=8)\n",
-            note="keywords the token-classification pipeline takes",
-        ),
-        Example(
-            "from transformers import pipeline\n"
-            'clf = pipeline("text-classification", model="distilbert-base-uncased", top_k=None, '
-            "truncation=True)\n",
-            note="text-classification takes any tokenizer keyword: nothing can be said",
-        ),
-        Example(
-            "from transformers import pipeline\n"
-            'ner = pipeline("ner", model=ckpt, grouped_entities=True, pipeline_class=MyPipeline)\n',
-            note="a pipeline class of the project's own",
-        ),
-        Example(
-            "def pipeline(task, framework=None):\n"
-            "    return task, framework\n"
-            'p = pipeline("ner", framework="pt")\n'
-        ),
-    )
-
-    def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        accepted = ctx.target_knowledge.pipeline_params
-        if not accepted:
-            return  # pipeline()'s source was not read: nothing to compare with
-        for obj in transformers_pipelines(ctx):
-            for keyword, replacement in _FORMER_KEYWORDS.items():
-                arg = obj.kw(keyword)
-                if arg is None or keyword in accepted:
-                    continue
-                if keyword == "framework" and const_str(arg.value) in _TF_FRAMEWORKS:
-                    continue
-                yield self._report(ctx, obj, arg, keyword, replacement)
-            yield from self._task_keywords(ctx, obj, accepted)
-
-    def _task_keywords(
-        self, ctx: RuleContext, obj: ObjectFact, accepted: frozenset[str]
-    ) -> Iterator[Finding]:
-        """Keywords the task's pipeline class stopped taking (4.x `grouped_entities=`): the
-        class is built with them, and its `_sanitize_parameters` raises a TypeError."""
-        kn = ctx.target_knowledge
-        task = task_of(obj)
-        if task is None or obj.kw("pipeline_class") is not None:
-            return
-        fate = task_fate(kn, task.name)
-        info = kn.tasks.get(fate.resolved) if fate.state is not TaskState.REMOVED else None
-        keywords = kn.pipeline_keywords.get(info.impl) if info is not None else None
-        if info is None or keywords is None:
-            return  # unknown task, or a class that takes any keyword: nothing to say
-        for keyword, arg in obj.call.kwargs.items():
-            if keyword in accepted or keyword in keywords or keyword in _FORMER_KEYWORDS:
-                continue
-            before = _releases_taking(ctx, info.impl, keyword)
-            yield self._report_task_keyword(ctx, obj, keyword, arg, info.impl, before, task.assumed)
-
-    def _report_task_keyword(
-        self,
-        ctx: RuleContext,
-        obj: ObjectFact,
-        keyword: str,
-        arg: Arg,
-        impl: str,
-        before: list[str],
-        assumed: str,
-    ) -> Finding:
-        taken = f" ({', '.join(before)} took it)" if before else ""
-        message = (
-            f"`{impl}` of {ctx.target.phrase()} takes no `{keyword}`{taken}: building this "
-            f"pipeline fails with `TypeError: {impl}._sanitize_parameters() got an unexpected "
-            f"keyword argument '{keyword}'`."
-        )
-        fix = None
-        advice = _TASK_KEYWORDS.get(keyword)
-        if advice is not None:
-            message += f" {advice}"
-            alone = not any(obj.kw(k) for k in ("ignore_subwords", "aggregation_strategy"))
-            if keyword == "grouped_entities" and alone and _literal(arg) is True:
-                edit = ctx.replace(arg.node, 'aggregation_strategy="simple"')
-                fix = ctx.fix('Use `aggregation_strategy="simple"`', [edit], safe=True)
-            elif keyword == "grouped_entities" and alone and _literal(arg) is False:
-                edit = ctx.remove_arg(obj.node, arg.node)
-                fix = ctx.fix("Remove `grouped_entities=False`", [edit], safe=True)
-        elif not before:
-            message += " Check the spelling, or pass it when calling the pipeline."
-        severity = Severity.WARNING if assumed else None
-        if assumed:
-            message += f" (Assuming the task is {assumed}.)"
-        return ctx.report(self, arg.node, message, fix=fix, severity=severity)
-
-    def _report(
-        self, ctx: RuleContext, obj: ObjectFact, arg: Arg, keyword: str, replacement: str | None
-    ) -> Finding:
-        message = (
-            f"`pipeline()` of {ctx.target.phrase()} has no `{keyword}` parameter: the keyword is "
-            "passed on to the pipeline class, which, depending on the task, raises when it is "
-            f"built (`TypeError: FillMaskPipeline._sanitize_parameters() got an unexpected "
-            f"keyword argument '{keyword}'`), fails the first call of a generation pipeline "
-            f"(`ValueError: The following model_kwargs are not used by the model: ['{keyword}']`)"
-            " or ignores it."
-        )
-        if replacement is None:
-            message += " transformers 5 runs PyTorch only: remove it."
-            fix = ctx.fix(f"Remove `{keyword}=`", [ctx.remove_arg(obj.node, arg.node)], safe=True)
-        elif obj.kw(replacement) is not None:
-            message += f" The token is never used for downloads; `{replacement}=` is already given: remove it."
-            fix = ctx.fix(f"Remove `{keyword}=`", [ctx.remove_arg(obj.node, arg.node)], safe=True)
-        else:
-            message += (
-                " The token is never used for downloads, so private and gated checkpoints fail: "
-                f"use `{replacement}=`."
-            )
-            keyword_node = arg.node.keyword
-            assert keyword_node is not None
-            fix = ctx.fix(
-                f"Rename to `{replacement}=`", [ctx.replace(keyword_node, replacement)], safe=True
-            )
-        return ctx.report(self, arg.node, message, fix=fix)
-
-
-# 4.x keywords of token classification, and what 4.x itself turned them into (its deprecation
-# warning: "defaulted to `aggregation_strategy="simple"` instead").
-_TASK_KEYWORDS: dict[str, str] = {
-    "grouped_entities": (
-        'Use `aggregation_strategy="simple"`, what 4.x turned `grouped_entities=True` into.'
-    ),
-    "ignore_subwords": (
-        'Use `aggregation_strategy="first"` (or "average", "max"): 4.x mapped '
-        '`ignore_subwords=True` to "first".'
-    ),
-}
-
-
-def _literal(arg: Arg) -> bool | None:
-    value = arg.node.value
-    if isinstance(value, cst.Name) and value.value in ("True", "False"):
-        return value.value == "True"
-    return None
-
-
-def _releases_taking(ctx: RuleContext, impl: str, keyword: str) -> list[str]:
-    """ "4.40.2 to 4.57.6": the releases hflint has facts for whose `impl` took `keyword`."""
-    found = releases_where(ctx, lambda k: keyword in k.pipeline_keywords.get(impl, ()))
-    if not found:
-        return []
-    return [f"{found[0]} to {found[-1]}" if len(found) > 1 else found[0]]
-
 
 # ---- HF705 ------------------------------------------------------------------------------------
 
@@ -336,11 +47,12 @@ class PipelineDeviceConflict(Rule):
     code = "HF705"
     name = "pipeline-device-conflict"
     severity = Severity.WARNING
-    summary = "pipeline(device=...) together with a device map"
+    summary = 'pipeline(device=...) together with a device map, or device="auto"'
     what = (
         "Checks `pipeline(..., device=...)` given together with `device_map=` (directly or in "
         "`model_kwargs`), or with `model=` a model this file loaded with "
-        "`from_pretrained(..., device_map=...)`."
+        '`from_pretrained(..., device_map=...)`; and `device="auto"` (an error: "auto" is a '
+        "device map, not a device)."
     )
     why = (
         "The two place the model differently. With both keywords, transformers warns `Both "
@@ -350,7 +62,9 @@ class PipelineDeviceConflict(Rule):
         "offloading to CPU / disk), building the pipeline fails: `ValueError: The model has "
         "been loaded with accelerate and therefore cannot be moved to a specific device. "
         "Please discard the device argument when creating your pipeline object.` Otherwise the "
-        "whole model is moved to `device`, undoing the map."
+        'whole model is moved to `device`, undoing the map. `device="auto"` fails once the '
+        "model is loaded: `RuntimeError: Expected one of cpu, cuda, ipu, xpu, ... device type "
+        "at start of device string: auto`."
     )
     example = (
         "from transformers import pipeline\n"
@@ -363,13 +77,32 @@ class PipelineDeviceConflict(Rule):
     fix_safety = (
         "Unsafe: without `device=` the model stays where the device map put it (and a "
         "pipeline whose model is on one device defaults to device 0), which may not be the "
-        "device `device=` named."
+        'device `device=` named. `device="auto"` becoming `device_map="auto"` (or going, next '
+        "to a device map) is safe: the pipeline fails today."
     )
     references = (
         "transformers/pipelines/__init__.py (pipeline)",
         "transformers/pipelines/base.py (Pipeline.__init__)",
     )
     triggers = (
+        Example(
+            "import torch\n"
+            "import transformers\n"
+            "pipe = transformers.pipeline(\n"
+            '    "text-generation",\n'
+            '    model="meta-llama/Meta-Llama-3-8B-Instruct",\n'
+            '    model_kwargs={"dtype": torch.bfloat16},\n'
+            '    device="auto",\n'
+            ")\n",
+            fixed="import torch\n"
+            "import transformers\n"
+            "pipe = transformers.pipeline(\n"
+            '    "text-generation",\n'
+            '    model="meta-llama/Meta-Llama-3-8B-Instruct",\n'
+            '    model_kwargs={"dtype": torch.bfloat16},\n'
+            '    device_map="auto",\n'
+            ")\n",
+        ),
         Example(
             "from transformers import pipeline\n"
             'pipe = pipeline("text-generation", model="gpt2", device=0, device_map="auto")\n',
@@ -424,6 +157,9 @@ class PipelineDeviceConflict(Rule):
             device = given(obj, "device")
             if device is None:
                 continue
+            if (const_str(device.value) or "").lower() == "auto":
+                yield self._auto(ctx, obj, device)
+                continue
             device_map = given(obj, "device_map")
             if device_map is not None:
                 yield self._report(
@@ -467,6 +203,29 @@ class PipelineDeviceConflict(Rule):
                     "to `device`.",
                     ctx.loaded_here(loaded, "loaded with `device_map=` here"),
                 )
+
+    def _auto(self, ctx: RuleContext, obj: ObjectFact, device: Arg) -> Finding:
+        """`device="auto"`: torch knows no such device; automatic placement is a device map."""
+        shown = ctx.code(device.expr)
+        message = (
+            f"`device={shown}` names no device: `pipeline()` of {ctx.target.phrase()} loads the "
+            f"model, then fails moving it there with RuntimeError: Expected one of cpu, cuda, "
+            f"... device type at start of device string: {const_str(device.value)}. Automatic "
+            'placement is `device_map="auto"` (with accelerate installed).'
+        )
+        keyword = device.node.keyword
+        assert keyword is not None
+        if given(obj, "device_map") is None:
+            fix = ctx.fix(
+                'Use `device_map="auto"`', [ctx.replace(keyword, "device_map")], safe=True
+            )
+        else:
+            fix = ctx.fix(
+                "Remove `device=` (keep the device map)",
+                [ctx.remove_arg(obj.node, device.node)],
+                safe=True,
+            )
+        return ctx.report(self, device.node, message, fix=fix, severity=Severity.ERROR)
 
     def _report(
         self, ctx: RuleContext, obj: ObjectFact, device: Arg, problem: str, related: Related

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from hflint.analyzers.facts import Arg, Kind, ObjectFact
+from hflint.analyzers.facts import Arg, CallFact, Kind, ObjectFact
 from hflint.analyzers.knowledge import Knowledge
-from hflint.analyzers.values import Const, const_str, const_value
+from hflint.analyzers.values import Const, ObjRef, const_str, const_value
 from hflint.rules.context import RuleContext
+from hflint.rules.generation_facts import receiver_is_stable
 
 PIPELINE = "transformers.pipeline"
 
@@ -58,10 +59,16 @@ class PipelineTask:
     arg: Arg
     name: str
     assumed: str = ""  # e.g. "the argparse default of `--task`": the command line may differ
+    pattern: str = ""  # an f-string's constant start (`translation_`): `name` is its template
 
     @property
     def certain(self) -> bool:
         return not self.assumed
+
+    @property
+    def decides(self) -> str:
+        """The name `task_fate` judges: the task, or an f-string's constant start."""
+        return self.pattern or self.name
 
     @property
     def literal(self) -> cst.SimpleString | None:
@@ -85,6 +92,20 @@ def transformers_pipelines(ctx: RuleContext) -> Iterator[ObjectFact]:
         yield obj
 
 
+def pipeline_calls(ctx: RuleContext) -> list[tuple[CallFact, ObjectFact]]:
+    """Calls of transformers' pipelines (`pipe(inputs, ...)`), with the pipeline called."""
+    return ctx.shared_list(_pipeline_calls)
+
+
+def _pipeline_calls(ctx: RuleContext) -> Iterator[tuple[CallFact, ObjectFact]]:
+    pipes = {id(obj) for obj in transformers_pipelines(ctx)}
+    for call in ctx.facts.calls_to("__call__") if pipes else ():
+        receiver = call.receiver.obj if isinstance(call.receiver, ObjRef) else None
+        stable = receiver is not None and id(receiver) in pipes
+        if stable and receiver is not None and receiver_is_stable(ctx, call, receiver):
+            yield call, receiver
+
+
 def task_of(obj: ObjectFact) -> PipelineTask | None:
     arg = obj.call.arg(0, "task")
     if arg is None or not isinstance(arg.value, Const) or not isinstance(arg.value.value, str):
@@ -93,6 +114,30 @@ def task_of(obj: ObjectFact) -> PipelineTask | None:
     if arg.value.overridable:
         assumed = arg.value.origin or "a default the command line can change"
     return PipelineTask(obj, arg, arg.value.value, assumed)
+
+
+def task_pattern_of(kn: Knowledge, obj: ObjectFact) -> PipelineTask | None:
+    """An f-string task whose constant start already decides the task, whatever its fields
+    hold: `f"translation_{src}_to_{tgt}"` is a `translation_` task (removed in 5.x). The
+    name is the f-string's text (`translation_{src}_to_{tgt}`); None for other tasks."""
+    arg = obj.call.arg(0, "task")
+    expr = arg.expr if arg is not None else None
+    if arg is None or not isinstance(expr, cst.FormattedString):
+        return None  # (whatever its fields resolve to: the start decides)
+    head = ""
+    for part in expr.parts:
+        if not isinstance(part, cst.FormattedStringText):
+            break
+        head += part.value
+    if not any(head.startswith(prefix) for prefix in kn.task_prefixes):
+        return None
+    code = cst.Module(body=[]).code_for_node
+    name = "".join(
+        p.value if isinstance(p, cst.FormattedStringText) else f"{{{code(p.expression)}}}"
+        for p in expr.parts
+        if isinstance(p, (cst.FormattedStringText, cst.FormattedStringExpression))
+    )
+    return PipelineTask(obj, arg, name, pattern=head)
 
 
 def registered_tasks(ctx: RuleContext) -> set[str]:

@@ -9,7 +9,6 @@ target version's sources (Knowledge); a project's `register_pipeline` tasks and 
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 
@@ -29,8 +28,11 @@ from hflint.rules.pipeline_facts import (
     registered_tasks,
     task_fate,
     task_of,
+    task_pattern_of,
     transformers_pipelines,
 )
+from hflint.rules.release_facts import releases_where
+from hflint.rules.task_suggestions import suggest_task
 from hflint.rules.wrong_auto_class import registered
 
 _GENERIC = ("AutoModel", "AutoModelForTextEncoding", "AutoModelForPreTraining")
@@ -45,6 +47,24 @@ def _tasks(ctx: RuleContext) -> list[PipelineTask]:
         return []  # no project scan for files without pipelines
     mine = registered_tasks(ctx)
     return [t for t in tasks if t.name not in mine]
+
+
+def _task_patterns(ctx: RuleContext) -> list[PipelineTask]:
+    """f-string tasks whose constant start decides the task (`f"translation_{a}_to_{b}"`)."""
+    kn = ctx.target_knowledge
+    if not kn.task_prefixes:
+        return []
+    found = [t for obj in transformers_pipelines(ctx) if (t := task_pattern_of(kn, obj))]
+    return [t for t in found if t.name not in registered_tasks(ctx)] if found else []
+
+
+def _releases_with_task(ctx: RuleContext, name: str) -> list[str]:
+    """Releases hflint has facts for whose `pipeline()` knows the task `name`."""
+
+    def has(kn: Knowledge) -> bool:
+        return name in kn.tasks or name in kn.task_aliases
+
+    return releases_where(ctx, has)
 
 
 def _severity(rule: Rule, *certain: bool) -> Severity:
@@ -71,7 +91,8 @@ class UnknownPipelineTask(Rule):
         "`TASK_ALIASES`, the parametrised forms such as `translation_en_to_fr`, and tasks "
         "removed or renamed (those are HF702). Tasks the project registers with "
         "`PIPELINE_REGISTRY.register_pipeline(...)` and custom tasks of the checkpoint "
-        "(`custom_pipelines` in its config) are accepted."
+        "(`custom_pipelines` in its config) are accepted. A task that older releases had "
+        "(`conversational`) is reported with the releases hflint knows had it."
     )
     why = (
         "`pipeline()` looks the name up before it builds anything and stops with\n\n"
@@ -169,7 +190,7 @@ class UnknownPipelineTask(Rule):
             if self._custom_task_possible(ctx, task):
                 continue
             names = sorted([*kn.tasks, *kn.task_aliases])
-            close = difflib.get_close_matches(task.name, names, n=1, cutoff=0.6)
+            close = suggest_task(ctx, task, names)  # spelling, among tasks fitting the model
             shown = ", ".join(repr(n) for n in names[:3])
             message = (
                 f"`{task.name}` is not a pipeline task of {ctx.target.phrase()}"
@@ -177,6 +198,14 @@ class UnknownPipelineTask(Rule):
                 f'available tasks are [{shown}, ...]".'
             )
             fix = None
+            older = _releases_with_task(ctx, task.name)
+            if older:
+                span = older[0] if len(older) == 1 else f"{older[0]} to {older[-1]}"
+                message += (
+                    f" It is a task of older releases (transformers {span}, of those hflint "
+                    "has facts for), removed since."
+                )
+                close = [c for c in close if c == "text-generation"]
             if close:
                 message += f" Did you mean `{close[0]}`?"
                 if task.literal is not None and task.certain:
@@ -240,7 +269,9 @@ class RemovedPipelineTask(Rule):
         "(transformers 5 removed `summarization`, `translation` and every "
         "`translation_xx_to_yy`, `text2text-generation`, `question-answering`, "
         "`visual-question-answering` / `vqa` and `image-to-image`) and its redirects "
-        "(`image-to-text` now builds `image-text-to-text`)."
+        "(`image-to-text` now builds `image-text-to-text`). An f-string task whose constant "
+        'start decides it (`f"translation_{src}_to_{tgt}"`) is judged whatever its fields '
+        "hold."
     )
     why = (
         "A removed task stops `pipeline()` with transformers' own advice:\n\n"
@@ -308,6 +339,13 @@ class RemovedPipelineTask(Rule):
         ),
         Example(
             "from transformers import pipeline\n"
+            'def translate(texts, src="en", tgt="fr"):\n'
+            '    translator = pipeline(f"translation_{src}_to_{tgt}", model="t5-small")\n'
+            "    return translator(texts)\n",
+            note="an f-string: every translation_ task is removed, whatever the languages",
+        ),
+        Example(
+            "from transformers import pipeline\n"
             'captioner = pipeline("image-to-text", model="Salesforce/blip-image-captioning-base")\n',
             fixed="from transformers import pipeline\n"
             'captioner = pipeline("image-text-to-text", model="Salesforce/blip-image-captioning-base")\n',
@@ -354,12 +392,19 @@ class RemovedPipelineTask(Rule):
             "pipe = pipeline(task)\n",
             note="the task is not a single constant",
         ),
+        Example(
+            "from transformers import pipeline\n"
+            'def build(kind, ckpt):\n    return pipeline(f"{kind}-classification", model=ckpt)\n',
+            note="an f-string whose start does not decide the task",
+        ),
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         kn = ctx.target_knowledge
-        for task in _tasks(ctx):
-            fate = task_fate(kn, task.name)
+        patterns = _task_patterns(ctx)
+        decided = {id(t.obj) for t in patterns}  # the f-string's start, not its fields
+        for task in [*(t for t in _tasks(ctx) if id(t.obj) not in decided), *patterns]:
+            fate = task_fate(kn, task.decides)
             if fate.state is TaskState.REDIRECTED:
                 yield self._redirected(ctx, task, fate.resolved)
             elif fate.state is TaskState.REMOVED:
@@ -386,13 +431,20 @@ class RemovedPipelineTask(Rule):
             f"`pipeline()` raises KeyError: The task {task.name} has been removed from "
             f"transformers. {advice}"
         )
+        if task.pattern:
+            message = message.replace(
+                ": `pipeline()` raises",
+                f" (every `{task.pattern}...` task is, whatever the f-string's fields hold): "
+                "`pipeline()` raises",
+                1,
+            )
         fix = None
         if removed in _SEQ2SEQ_OUTPUT:
             message += (
                 " To keep using a seq2seq checkpoint, load it with `AutoModelForSeq2SeqLM` and "
                 "call `generate()`."
             )
-            if task.certain:
+            if task.certain and not task.pattern:
                 fix = self._seq2seq_rewrite(ctx, task, _SEQ2SEQ_OUTPUT[removed])
         message += _ADVICE.get(removed, "")
         return ctx.report(

@@ -10,13 +10,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
+
+import libcst as cst
 
 from hflint.analyzers.checkpoints import is_repo_id, local_folder
 from hflint.analyzers.facts import Arg, Kind, ObjectFact
-from hflint.analyzers.findings import Edit, Finding, Fix, Severity
+from hflint.analyzers.findings import Edit, Finding, Fix, Related, Severity
+from hflint.analyzers.knowledge import UNKNOWN
 from hflint.analyzers.values import Const, const_str, const_value
 from hflint.rules.base import Example, Rule
 from hflint.rules.context import Checkpoint, RuleContext
+from hflint.rules.remote_code_facts import (
+    auto_classes_for,
+    builtin_note,
+    builtin_overridden,
+    callee,
+    finding_at,
+    in_call,
+    native_classes,
+)
 
 PLACEHOLDER = "<commit-sha>"
 _SHA = re.compile(r"[0-9a-f]{40}", re.IGNORECASE)
@@ -231,6 +244,15 @@ class TrustRemoteCodeUnpinned(Rule):
         ckpt = ctx.checkpoint_of_value(arg.value, obj)
         if ckpt is not None and self._needless(ctx, obj, ckpt):
             return self._needless_finding(ctx, obj, flag, ckpt)
+        download = getattr(obj, "downloaded", None)  # the engine's snapshot_download link
+        if download is not None:
+            # snapshot_download always fetches from the Hub, whatever repository it is given
+            origin = arg.value.origin if isinstance(arg.value, Const) else ""
+            assumed = [a for a in assumed if a != (origin or "a default")]
+            return self._downloaded(ctx, obj, flag, name, download, ckpt, assumed)
+        builtin = builtin_overridden(ctx, obj, ckpt) if ckpt is not None else None
+        if ckpt is not None and builtin is not None:
+            return self._overrides_builtin(ctx, obj, flag, ckpt, builtin, assumed)
         severity = self.severity.lowered() if assumed else self.severity
         suffix = f" (Assuming {', '.join(assumed)}.)" if assumed else ""
         revision = obj.kw("revision")
@@ -246,15 +268,19 @@ class TrustRemoteCodeUnpinned(Rule):
                 "at that moment, and when the files change transformers only logs `"
                 + NEW_VERSION_LOG.format(repo=name)
                 + "`. Pin `revision=` to the full commit hash you reviewed."
+                + self._native_note(ctx, obj, ckpt)
                 + suffix
             )
-            edit = (
-                ctx.replace(revision.expr, f'"{PLACEHOLDER}"')
-                if revision is not None
-                else ctx.add_kwarg(obj.node, f'revision="{PLACEHOLDER}"')
-            )
-            fix = self._pin_fix(ctx, "revision", [edit])
-            return ctx.report(self, flag.node, message, fix=fix, severity=severity)
+            fix = None
+            if revision is not None and in_call(obj, revision):
+                fix = self._pin_fix(
+                    ctx, "revision", [ctx.replace(revision.expr, f'"{PLACEHOLDER}"')]
+                )
+            elif revision is None and not obj.call.has_star_kwargs:
+                fix = self._pin_fix(
+                    ctx, "revision", [ctx.add_kwarg(obj.node, f'revision="{PLACEHOLDER}"')]
+                )
+            return ctx.report(self, finding_at(obj, flag), message, fix=fix, severity=severity)
         value = const_str(revision.value) if isinstance(revision.value, Const) else None
         if value is None:
             return None  # chosen at run time: cannot be judged here
@@ -270,9 +296,14 @@ class TrustRemoteCodeUnpinned(Rule):
                 "download). Pin `revision=` to the full 40-character commit hash you reviewed."
                 + suffix
             )
-            edit = ctx.replace(revision.expr, f'"{PLACEHOLDER}"')
-            fix_pin = self._pin_fix(ctx, "revision", [edit]) if value != PLACEHOLDER else None
-            return ctx.report(self, revision.expr, message, fix=fix_pin, severity=severity)
+            fix_pin = None
+            if value != PLACEHOLDER and in_call(obj, revision):
+                edit = ctx.replace(revision.expr, f'"{PLACEHOLDER}"')
+                fix_pin = self._pin_fix(ctx, "revision", [edit])
+            elif not in_call(obj, revision):
+                message += " The revision is chosen where the load's arguments are written."
+            at: cst.CSTNode = revision.expr if in_call(obj, revision) else obj.node.func
+            return ctx.report(self, at, message, fix=fix_pin, severity=severity)
         upstream = self._upstream(ckpt)
         if upstream is None:
             return None
@@ -286,14 +317,101 @@ class TrustRemoteCodeUnpinned(Rule):
             f"that code at `code_revision` (its `main` when unset). Pin `code_revision=` to a "
             "commit of that repository." + suffix
         )
+        node: cst.CSTNode
         if code_rev is None:
             edits = [ctx.add_kwarg(obj.node, f'code_revision="{PLACEHOLDER}"')]
-            node = flag.node
+            node = finding_at(obj, flag)
         else:
             edits = [ctx.replace(code_rev.expr, f'"{PLACEHOLDER}"')]
-            node = code_rev.node
-        fix = self._pin_fix(ctx, "code_revision", edits)
+            node = finding_at(obj, code_rev)
+        fix = self._pin_fix(ctx, "code_revision", edits) if node is not obj.node.func else None
         return ctx.report(self, node, message, fix=fix, severity=severity)
+
+    def _downloaded(
+        self,
+        ctx: RuleContext,
+        obj: ObjectFact,
+        flag: Arg,
+        name: str,
+        download: Any,
+        ckpt: Checkpoint | None,
+        assumed: list[str],
+    ) -> Finding:
+        """A load of a folder `snapshot_download` filled without a pinned revision."""
+        call = download.call
+        line = ctx.range(call.node).start.line
+        message = (
+            f"`trust_remote_code=True` runs the Python files of a folder that "
+            f"`{callee(call)}` (line {line}) fills from the Hub repository `{name}` without "
+            "a pinned revision: they are whatever the repository held when it was downloaded, "
+            "and a local folder is never checked again. Pin `revision=` of the download to the "
+            "full commit hash you reviewed."
+        )
+        if ckpt is not None:
+            builtin = builtin_overridden(ctx, obj, ckpt)
+            if builtin is not None:
+                message += " " + builtin_note(ctx, ckpt, builtin)
+            elif native := native_classes(ctx, ckpt):
+                message += " " + native
+        severity = self.severity
+        if assumed:
+            severity = severity.lowered()
+            message += f" (Assuming {', '.join(assumed)}.)"
+        revision = call.kw("revision")
+        edit = (
+            ctx.replace(revision.expr, f'"{PLACEHOLDER}"')
+            if revision is not None
+            else ctx.add_kwarg(call.node, f'revision="{PLACEHOLDER}"')
+        )
+        fix = self._pin_fix(ctx, "revision", [edit])
+        related = [Related("downloaded here", ctx.range(call.node))]
+        return ctx.report(
+            self, finding_at(obj, flag), message, fix=fix, severity=severity, related=related
+        )
+
+    def _overrides_builtin(
+        self,
+        ctx: RuleContext,
+        obj: ObjectFact,
+        flag: Arg,
+        ckpt: Checkpoint,
+        builtin: tuple[str, str],
+        assumed: list[str],
+    ) -> Finding:
+        revision = obj.kw("revision")
+        rev = const_str(revision.value) if revision is not None else None
+        message = (
+            f"`trust_remote_code=True` makes transformers run the Python files of "
+            f"{ckpt.describe()} instead of its built-in implementation: "
+            f"{builtin_note(ctx, ckpt, builtin)}"
+        )
+        if rev is None or not pinned(rev):
+            message += (
+                " The repository's files are not pinned either: every load runs whatever it "
+                "holds at that moment."
+            )
+        severity = self.severity
+        if assumed:
+            severity = severity.lowered()
+            message += f" (Assuming {', '.join(assumed)}.)"
+        fix = None
+        if in_call(obj, flag):
+            edit = ctx.remove_arg(obj.node, flag.node)
+            fix = ctx.fix(
+                "Remove trust_remote_code=True (use the built-in class)", [edit], safe=False
+            )
+        return ctx.report(self, finding_at(obj, flag), message, fix=fix, severity=severity)
+
+    @staticmethod
+    def _native_note(ctx: RuleContext, obj: ObjectFact, ckpt: Checkpoint | None) -> str:
+        """When the load's own class cannot build the type but another built-in one can."""
+        if ckpt is None or not ckpt.facts.model_type:
+            return ""
+        for auto in auto_classes_for(ctx, obj):
+            if ctx.knowledge.resolve(ckpt.facts.model_type, auto) not in (None, UNKNOWN):
+                return ""
+        note = native_classes(ctx, ckpt)
+        return f" Or drop the flag: {note}" if note else ""
 
     @staticmethod
     def _upstream(ckpt: Checkpoint | None) -> str | None:
@@ -331,9 +449,11 @@ class TrustRemoteCodeUnpinned(Rule):
             "no repository code runs today. The flag only widens what a future revision of the "
             "repository could run; drop it."
         )
-        edit = ctx.remove_arg(obj.node, flag.node)
-        fix = ctx.fix("Remove trust_remote_code=True", [edit], safe=False)
-        return ctx.report(self, flag.node, message, fix=fix, severity=Severity.HINT)
+        fix = None
+        if in_call(obj, flag):
+            edit = ctx.remove_arg(obj.node, flag.node)
+            fix = ctx.fix("Remove trust_remote_code=True", [edit], safe=False)
+        return ctx.report(self, finding_at(obj, flag), message, fix=fix, severity=Severity.HINT)
 
     @staticmethod
     def _pin_fix(ctx: RuleContext, what: str, edits: Sequence[Edit | None]) -> Fix:

@@ -186,9 +186,9 @@ model = AutoModelForCausalLM.from_pretrained("meta-llama/Llama-3.2-1B", token=Tr
         ),
         Example(
             "from transformers import AutoModel\n\n"
-            'opts = {"use_auth_token": True}\n'
+            "opts = load_options()\n"
             'model = AutoModel.from_pretrained("bert-base-uncased", **opts)\n',
-            note="keywords inside **kwargs are not guessed",
+            note="keywords inside a **kwargs built elsewhere are not guessed",
         ),
     )
 
@@ -550,9 +550,9 @@ model = AutoModelForCausalLM.from_pretrained(
         ),
         Example(
             "from transformers import AutoModelForCausalLM\n\n"
-            'quant = {"load_in_8bit": True}\n'
+            "quant = quantization_options()\n"
             'model = AutoModelForCausalLM.from_pretrained("gpt2", **quant)\n',
-            note="keywords inside **kwargs are not guessed",
+            note="keywords inside a **kwargs built elsewhere are not guessed",
         ),
     )
 

@@ -201,10 +201,10 @@ args = TrainingArguments(output_dir="out", eval_strategy="epoch", use_cpu=True,
             note="trl's config has its own fields",
         ),
         Example(
-            "from transformers import TrainingArguments\n\n"
-            'legacy = {"evaluation_strategy": "epoch"}\n'
+            "import json\n\nfrom transformers import TrainingArguments\n\n"
+            'legacy = json.load(open("train_config.json"))\n'
             'args = TrainingArguments(output_dir="out", **legacy)\n',
-            note="keywords hidden in **kwargs are not guessed",
+            note="keywords hidden in **kwargs of unknown content are not guessed",
         ),
         Example(
             "from transformers import TrainingArguments\n\n"

@@ -16,6 +16,7 @@ from hflint.analyzers.findings import Edit, Finding, Fix, Severity
 from hflint.analyzers.values import Const, ObjRef
 from hflint.rules.base import Example, Rule
 from hflint.rules.context import RuleContext
+from hflint.rules.metric_flow import RAW, flow_of
 from hflint.rules.trainer_facts import (
     SEQ2SEQ_ARGS,
     SEQ2SEQ_TRAINER,
@@ -77,14 +78,22 @@ def _metric_name(call: CallFact) -> str | None:
     return None
 
 
-def text_metric_evidence(fn: FunctionFact) -> tuple[cst.Call, str] | None:
+def text_metric_evidence(ctx: RuleContext, fn: FunctionFact) -> tuple[cst.Call, str] | None:
     """Where `compute_metrics` decodes predictions or scores text, and how it says so.
 
-    None when the function takes `argmax` itself: then it knows it gets logits (teacher-forced
-    predictions are a deliberate, cheap stand-in for generation).
+    None when the function takes the `argmax` of the logits it picked out of the predictions
+    (`p.predictions[0]`, or after `if isinstance(preds, tuple)`), or of a value not followed:
+    then it knows it gets logits (teacher-forced predictions are a deliberate, cheap stand-in
+    for generation). An `argmax` over the whole predictions does not know: for an
+    encoder-decoder they are a tuple, and it fails (HF907).
     """
-    if any(c.method == "argmax" or (c.qualname or "").endswith(".argmax") for c in fn.calls):
-        return None
+    argmaxes = [
+        c for c in fn.calls if c.method == "argmax" or (c.qualname or "").endswith(".argmax")
+    ]
+    if argmaxes:
+        raw = {id(a.node) for a in flow_of(ctx, fn).argmaxes if a.of.kind == RAW}
+        if any(id(c.node) not in raw for c in argmaxes):
+            return None
     for call in fn.calls:
         if call.method == "batch_decode" or (call.method == "decode" and not _decodes_bytes(call)):
             return call.node, f"decodes the predictions with `{call.method}`"
@@ -264,6 +273,20 @@ Trainer(model, compute_metrics=metrics, eval_dataset=ds)
 """,
             note="a concrete encoder-decoder class, positional model, sacrebleu",
         ),
+        Example(
+            """import numpy as np
+from transformers import AutoModelForSeq2SeqLM, Trainer
+
+model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+
+def compute_metrics(p):
+    ids = np.argmax(p.predictions, axis=-1)
+    return {"n": len(tok.batch_decode(ids))}
+
+Trainer(model=model, compute_metrics=compute_metrics)
+""",
+            note="an argmax over the whole predictions (a tuple here) is no sign of intent",
+        ),
     )
     near_misses = (
         Example(
@@ -335,6 +358,21 @@ Trainer(model=model, compute_metrics=compute_metrics)
             note="compute_metrics takes the argmax itself (teacher-forced predictions)",
         ),
         Example(
+            """import numpy as np
+from transformers import AutoModelForSeq2SeqLM, Trainer
+
+model = AutoModelForSeq2SeqLM.from_pretrained("t5-small")
+
+def compute_metrics(p):
+    logits = p.predictions[0] if isinstance(p.predictions, tuple) else p.predictions
+    ids = np.argmax(logits, axis=-1)
+    return rouge.compute(predictions=tok.batch_decode(ids), references=refs)
+
+Trainer(model=model, compute_metrics=compute_metrics)
+""",
+            note="the logits are picked out of the tuple before the argmax",
+        ),
+        Example(
             """import evaluate
 from transformers import AutoModel, Trainer
 
@@ -384,7 +422,7 @@ SFTTrainer(model=model, compute_metrics=compute_metrics)
             if trainer.passes("preprocess_logits_for_metrics") is not False:
                 continue
             fn = trainer.function("compute_metrics")
-            evidence = text_metric_evidence(fn) if fn is not None else None
+            evidence = text_metric_evidence(ctx, fn) if fn is not None else None
             model = trainer.model()
             if fn is None or evidence is None or model is None:
                 continue
@@ -755,12 +793,14 @@ args = SFTConfig(output_dir="out", max_length=512, packing=True)
             note="trl's config has its own fields",
         ),
         Example(
-            """from transformers import TrainingArguments
+            """import json
 
-extra = {"predict_with_generate": True}
+from transformers import TrainingArguments
+
+extra = json.load(open("train_config.json"))
 args = TrainingArguments(output_dir="out", **extra)
 """,
-            note="fields passed through **kwargs are not guessed",
+            note="fields passed through **kwargs of unknown content are not guessed",
         ),
         Example(
             """from mylib import TrainingArguments

@@ -10,6 +10,7 @@ cache), and only when a rule needs them: `tokenizer.json` can be tens of MB.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import libcst as cst
 
 from hflint.analyzers.checkpoints import CheckpointFacts, read_json
 from hflint.analyzers.facts import CallFact, FunctionFact, Kind, ObjectFact
+from hflint.analyzers.knowledge import Knowledge
 from hflint.analyzers.node_cache import NodeCache
 from hflint.analyzers.values import Const, ObjRef, Value
 from hflint.analyzers.walk import child_nodes
@@ -128,6 +130,85 @@ def _add_config_tokens(ids: dict[str, int], folder: Path) -> None:
             ids.setdefault(content, int(key))
 
 
+# ---- what a learned vocabulary cannot hold -----------------------------------------------------
+@dataclass(frozen=True)
+class VocabShape:
+    """What the vocabulary a tokenizer class learned can hold, besides its special tokens.
+
+    The vocabulary was learned on pre-tokenized text, and no entry crosses a pre-token
+    boundary. GPT-2's byte-level pre-tokenizer cuts runs of letters, of digits and of other
+    characters apart (`[PAD]` is `[`, `PAD`, `]`); BERT's cuts at whitespace and at every
+    punctuation character (`<e1>` is `<`, `e1`, `>`).
+    """
+
+    splits: str  # "byte-level" or "punctuation"
+    specials: frozenset[str]  # the special tokens the class's __init__ defaults name
+    brackets: bool = False  # vocab.txt also lists reserved "[...]" entries ([unused0], ...)
+    suffix: str = ""  # end-of-word suffix entries carry ("</w>")
+
+
+# Tokenizer classes (and their subclasses) by the shape of the vocabulary their checkpoints
+# learned; the specials are the class's __init__ defaults in transformers 5.23.0.
+VOCAB_SHAPES = {
+    "GPT2Tokenizer": VocabShape("byte-level", frozenset({"<|endoftext|>"})),
+    "RobertaTokenizer": VocabShape(
+        "byte-level", frozenset({"<s>", "</s>", "<pad>", "<unk>", "<mask>"})
+    ),
+    "OpenAIGPTTokenizer": VocabShape("punctuation", frozenset({"<unk>"}), suffix="</w>"),
+    "BertTokenizer": VocabShape(
+        "punctuation", frozenset({"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}), brackets=True
+    ),
+}
+_CONTRACTIONS = frozenset({"'s", "'t", "'re", "'ve", "'m", "'ll", "'d"})
+
+
+def vocab_shape(knowledge: Knowledge, class_name: str | None) -> VocabShape | None:
+    """The shape of the vocabulary `class_name` (or a class it derives from) learns."""
+    todo = [class_name] if class_name else []
+    seen: set[str] = set()
+    while todo:
+        current = todo.pop().lstrip("_")  # `RobertaTokenizer as _RobertaTokenizer`
+        known = knowledge.tokenizer_class(current) or current
+        if known in VOCAB_SHAPES:
+            return VOCAB_SHAPES[known]
+        if known not in seen:
+            seen.add(known)
+            todo.extend(knowledge.tokenizer_bases.get(known, ()))
+    return None
+
+
+def _char_class(char: str) -> str:
+    if char.isalpha():
+        return "letter"
+    if char.isnumeric():
+        return "number"
+    return "space" if char.isspace() else "other"
+
+
+def _punctuation(char: str) -> bool:
+    """BERT's pre-tokenizer: ASCII symbols and Unicode punctuation are cut apart."""
+    return (char.isascii() and not char.isalnum() and not char.isspace()) or (
+        unicodedata.category(char).startswith("P")
+    )
+
+
+def never_learned(shape: VocabShape, token: str) -> bool:
+    """Whether `token` can only be in this vocabulary as a special or added token."""
+    if token in shape.specials or not token:
+        return False
+    if shape.splits == "byte-level":
+        body = token[1:] if token[0] == " " else token
+        if not body or body in _CONTRACTIONS:
+            return False
+        return len({_char_class(c) for c in body}) > 1
+    body = token.removeprefix("##")
+    if shape.suffix:
+        body = body.removesuffix(shape.suffix)
+    if shape.brackets and body.startswith("[") and body.endswith("]"):
+        return False  # maybe a reserved entry of vocab.txt
+    return len(body) > 1 and any(_punctuation(c) or c.isspace() for c in body)
+
+
 # ---- tokenizer and model pairs -----------------------------------------------------------------
 @dataclass(frozen=True)
 class Pairing:
@@ -215,7 +296,7 @@ def _direct_pairings(ctx: RuleContext) -> Iterator[Pairing]:
             params = set(call.function.params)
             names = {**{k: v for k, v in module.items() if k not in params}, **names}
         for arg in call.node.args:
-            for source in _sources(arg.value, tok_calls, names):
+            for source in _sources(arg.value, tok_calls, names, call):
                 tok = source.receiver
                 method = "call" if call.method == "__call__" else f"`{call.method}()`"
                 yield Pairing(
@@ -224,9 +305,11 @@ def _direct_pairings(ctx: RuleContext) -> Iterator[Pairing]:
 
 
 def _sources(
-    node: cst.CSTNode, tok_calls: dict[int, CallFact], names: dict[str, CallFact]
+    node: cst.CSTNode, tok_calls: dict[int, CallFact], names: dict[str, CallFact], call: CallFact
 ) -> Iterator[CallFact]:
-    """Tokenizer calls whose result `node` uses, directly or through a variable."""
+    """Tokenizer calls whose result `node` uses, directly or through a variable: the binding
+    that reaches `call` in program order when the engine knows it (a notebook that tokenizes
+    with several tokenizers in turn pairs each model with the one before it)."""
     stack: list[cst.CSTNode] = [node]
     seen = 0
     while stack and seen < 500:
@@ -235,9 +318,14 @@ def _sources(
         if isinstance(current, cst.Call) and id(current) in tok_calls:
             yield tok_calls[id(current)]
             continue
-        if isinstance(current, cst.Name) and current.value in names:
-            yield names[current.value]
-            continue
+        if isinstance(current, cst.Name):
+            reaching = call.reaching(current)
+            if reaching is not None:
+                yield from (tok_calls[id(c.node)] for c in reaching if id(c.node) in tok_calls)
+                continue
+            if current.value in names and not call.inputs:
+                yield names[current.value]
+                continue
         if isinstance(current, (cst.Lambda, cst.FunctionDef)):
             continue
         stack.extend(child_nodes(current))

@@ -147,6 +147,14 @@ def checkpoint_arg(obj: ObjectFact) -> cst.BaseExpression | None:
     return arg.expr if arg is not None else None
 
 
+def _assumed(tok: Checkpoint, model: Checkpoint) -> str:
+    defaults = [c.assumed for c in (tok, model) if c.assumed]
+    return (
+        f"Reported one step lower: it rests on {' and '.join(defaults)}; the command line may "
+        "pass checkpoints that match, but these defaults do not."
+    )
+
+
 class TokenizerModelCheckpointMismatch(Rule):
     code = "HF601"
     name = "tokenizer-model-checkpoint-mismatch"
@@ -167,7 +175,11 @@ class TokenizerModelCheckpointMismatch(Rule):
         "crashes the forward pass:\n\n"
         f"    {INDEX_ERROR}\n\n"
         "and every smaller id names a different token in the model's vocabulary, so even a "
-        "run that does not crash feeds the model garbage, silently."
+        "run that does not crash feeds the model garbage, silently.\n\n"
+        "When the tokenizer's ids run past the model's embedding table the finding is an "
+        "error (the forward pass crashes); when they fit, a warning. A checkpoint that is only "
+        "an argparse or dataclass default lowers it one step: the command line may pass "
+        "matching checkpoints, but the defaults themselves do not match."
     )
     example = (
         "from transformers import AutoModelForSequenceClassification, AutoTokenizer\n"
@@ -248,6 +260,17 @@ class TokenizerModelCheckpointMismatch(Rule):
             'model.generate(**tok("Hi", return_tensors="pt"))\n',
             note="an argparse default: reported one step lower",
         ),
+        Example(
+            "from transformers import AutoModel, AutoModelForMaskedLM, AutoTokenizer\n"
+            'tokenizer = AutoTokenizer.from_pretrained("roberta-base")\n'
+            'encoder = AutoModel.from_pretrained("roberta-base")\n'
+            'generator = AutoModelForMaskedLM.from_pretrained("distilbert-base-uncased")\n'
+            'batch = tokenizer(sentences, padding=True, return_tensors="pt")\n'
+            'g_pred = generator(batch["input_ids"], batch["attention_mask"])[0]\n'
+            "pooled = encoder(**batch).last_hidden_state[:, 0]\n",
+            note="the tokenizer matches the encoder: the generator is the odd one out and is "
+            "reported (an error: RoBERTa ids run past DistilBERT's table)",
+        ),
     )
     near_misses = (
         Example(
@@ -327,7 +350,24 @@ class TokenizerModelCheckpointMismatch(Rule):
             fresh = root_model(model).method in ("from_config", "_from_config")
             mismatch = compare(tok_ckpt, model_ckpt, fresh)
             if mismatch is not None:
-                yield self._finding(ctx, pair, tok_ckpt, model_ckpt, mismatch)
+                matched = self._matched_model(ctx, pair, tok_ckpt)
+                yield self._finding(ctx, pair, tok_ckpt, model_ckpt, mismatch, matched)
+
+    @staticmethod
+    def _matched_model(ctx: RuleContext, pair: Pairing, tok: Checkpoint) -> ObjectFact | None:
+        """Another model the same tokenizer feeds that comes from the tokenizer's own
+        checkpoint: then the tokenizer is right, and this model is the odd one out."""
+        if pair.tokenizer_obj is None:
+            return None
+        for other in pairings(ctx):
+            if other.tokenizer_obj is not pair.tokenizer_obj:
+                continue
+            if root_model(other.model) is root_model(pair.model):
+                continue
+            ckpt = ctx.checkpoint(other.model)
+            if ckpt is not None and related(tok, ckpt):
+                return root_model(other.model)
+        return None
 
     def _finding(
         self,
@@ -336,6 +376,7 @@ class TokenizerModelCheckpointMismatch(Rule):
         tok: Checkpoint,
         model: Checkpoint,
         mismatch: Mismatch,
+        matched: ObjectFact | None = None,
     ) -> Finding:
         tok_obj = pair.tokenizer_obj
         tok_expr = checkpoint_arg(tok_obj) if tok_obj is not None else None
@@ -364,9 +405,34 @@ class TokenizerModelCheckpointMismatch(Rule):
             "both)."
         )
         related_places = [ctx.loaded_here(root_model(pair.model), "the model is loaded here")]
+        model_expr = checkpoint_arg(pair.model)
+        if matched is not None and model_expr is not None:
+            # The tokenizer is right for the other model it feeds: point at this model.
+            name = root_model(pair.model).call.target or "this model"
+            other = matched.call.target or "another model"
+            message = (
+                f"`{name}` is loaded from {model.describe()}, with {mismatch.model_rows} "
+                f"embedding rows, but is fed ids of the tokenizer of {tok.describe()}, "
+                f"{mismatch.tokenizer_size} tokens per {counted}, which also feeds `{other}` "
+                f"(its own checkpoint); {pair.how}. The vocabularies differ: {effect}. Load "
+                f"`{name}` from a checkpoint that shares `{tok.name}`'s vocabulary, or give it "
+                "a tokenizer of its own."
+            )
+            related_places = [
+                ctx.loaded_here(tok_obj, "the tokenizer is loaded here")
+                if tok_obj is not None
+                else ctx.loaded_here(root_model(pair.model))
+            ]
+            node, tok_expr = model_expr, None
         if pair.where is not pair.model.node:
             related_places.append(Related("they meet here", ctx.range(pair.where)))
-        severity = self.severity if tok.certain and model.certain else self.severity.lowered()
+        # ids past the embedding table crash the forward pass: an error; ids that fit are read
+        # as other tokens, silently: the rule's warning. Either one step lower when a
+        # checkpoint is only a default the command line may change.
+        severity = Severity.ERROR if mismatch.overflows else self.severity
+        if not (tok.certain and model.certain):
+            severity = severity.lowered()
+            message += f" ({_assumed(tok, model)})"
         fix = self._fix(ctx, tok_expr, pair.model, model)
         return ctx.report(self, node, message, fix=fix, related=related_places, severity=severity)
 

@@ -67,9 +67,15 @@ def lineage(obj: ObjectFact, facts: ModuleFacts) -> Lineage | None:
     """None when a base class cannot be resolved (imported from elsewhere, several libraries)."""
     if obj.user_class is None:
         return Lineage(obj.qualname, frozenset())
+    return class_lineage(obj.user_class, facts)
+
+
+def class_lineage(cls: ClassFact, facts: ModuleFacts) -> Lineage | None:
+    """The library class a class of this module derives from, and the methods the module's
+    classes define on the way; None when a base cannot be resolved."""
     bases: set[str] = set()
     methods: set[str] = set()
-    if not _walk(obj.user_class, facts, bases, methods, 0) or len(bases) != 1:
+    if not _walk(cls, facts, bases, methods, 0) or len(bases) != 1:
         return None
     return Lineage(bases.pop(), frozenset(methods))
 

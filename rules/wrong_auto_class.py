@@ -13,9 +13,10 @@ import libcst as cst
 from hflint.analyzers.facts import Kind, ObjectFact
 from hflint.analyzers.findings import Finding, Severity
 from hflint.analyzers.knowledge import UNKNOWN
-from hflint.analyzers.values import ObjRef, const_str
+from hflint.analyzers.values import ObjRef, const_str, const_value
 from hflint.rules.base import Example, Rule
 from hflint.rules.context import Checkpoint, RuleContext
+from hflint.rules.forward_outputs import head_output_reads
 
 # Ranked as the decision tree ranks them: generation first, then labels, then embeddings.
 HEAD_PREFERENCE = (
@@ -32,6 +33,8 @@ HEAD_PREFERENCE = (
     "AutoModel",
 )
 _HEADLESS = ("AutoModel", "AutoModelForTextEncoding")
+# Heads a pretrained checkpoint ships with but that say nothing about the task at hand
+_NOT_TASK_HEADS = (*_HEADLESS, "AutoModelForPreTraining", "AutoModelForMaskedLM")
 _FEATURE_TASKS = (
     "feature-extraction",
     "image-feature-extraction",
@@ -208,12 +211,17 @@ class AutoClassUnsupportedModelType(Rule):
             message = (
                 f"`{obj.class_name}` cannot load {ckpt.describe()}: transformers {kn.version} has "
                 f"no {obj.class_name} model for `{model_type}`. At run time: ValueError: "
-                f"Unrecognized configuration class {config_cls} for this kind of AutoModel: "
-                f"{obj.class_name}."
+                f"Unrecognized configuration class <class '...{config_cls}'> for this kind of "
+                f"AutoModel: {obj.class_name}."
             )
             fix = None
             if ranked:
                 message += f" Classes that load it: {', '.join(f'`{c}`' for c in ranked[:4])}."
+                if ranked[0] == "AutoModelForImageTextToText":
+                    message += (
+                        " It is a vision-language model: load it with "
+                        "`AutoModelForImageTextToText` and its inputs with `AutoProcessor`."
+                    )
                 node = class_name_node(obj)
                 spelling, import_edit = ctx.name_for(f"transformers.{ranked[0]}", like=node)
                 fix = ctx.fix(
@@ -380,6 +388,25 @@ class CausalLmHeadOnNonDecoder(Rule):
         return _loads(masked) and masked != built
 
 
+def _head_for(ctx: RuleContext, obj: ObjectFact, field: str) -> str | None:
+    """The head class a read of `field` implies: the class that saved the reloaded folder, the
+    checkpoint's own head, or the QA head for span logits; None when nothing says which."""
+    saved = obj.saved_from
+    if saved is not None:
+        name = saved.class_name
+        head = name if name.startswith("AutoModelFor") else ctx.knowledge.head_of(name)
+        return head if head is not None and head not in _NOT_TASK_HEADS else None
+    ckpt = ctx.checkpoint(obj)
+    if ckpt is not None:
+        for arch in ckpt.facts.architectures:
+            found = ctx.knowledge.head_of(arch)
+            if found is not None and found not in _NOT_TASK_HEADS:
+                return found
+    if field in ("start_logits", "end_logits"):
+        return "AutoModelForQuestionAnswering"
+    return None
+
+
 class HeadlessModelUsedForTask(Rule):
     code = "HF103"
     name = "headless-model-used-for-task"
@@ -388,14 +415,19 @@ class HeadlessModelUsedForTask(Rule):
     what = (
         "Checks values made by `AutoModel.from_pretrained(...)` (or `AutoModelForTextEncoding`) "
         "that are then trained with `Trainer`, given to a `pipeline()` whose task needs a head, "
-        "called with `labels=`, or loaded with `num_labels=`."
+        "called with `labels=`, loaded with `num_labels=`, or whose forward output is read for "
+        "`.logits` / `.loss` / `.start_logits` / `.end_logits` (through the name it is bound to "
+        "in the same function)."
     )
     why = (
         "Base models return hidden states: no logits, no loss. `Trainer` stops with `ValueError: "
         "The model did not return a loss from the inputs, only the following keys: "
         "last_hidden_state...`, and a pipeline logs `The model 'BertModel' is not supported for "
         "text-classification` and returns nonsense. `num_labels=` on `AutoModel` is accepted and "
-        "ignored: no classifier is built."
+        "ignored: no classifier is built. Reading the output's logits fails: `AttributeError: "
+        "'BaseModelOutput' object has no attribute 'logits'` (verified with transformers 5.23.0 "
+        "on a fine-tuned classifier reloaded with `AutoModel`, whose head weights the load "
+        "report lists as UNEXPECTED)."
     )
     example = (
         'model = AutoModel.from_pretrained("distilbert-base-uncased", num_labels=3)\n'
@@ -436,6 +468,32 @@ class HeadlessModelUsedForTask(Rule):
             'model = AutoModel.from_pretrained("bert-base-uncased")\n'
             "out = model(**batch, labels=labels)\n"
         ),
+        Example(
+            "import torch\n"
+            "from transformers import AutoModel, AutoModelForSequenceClassification\n"
+            'model = AutoModelForSequenceClassification.from_pretrained("distilbert-base-uncased")\n'
+            'model.save_pretrained("clf")\n'
+            'model = AutoModel.from_pretrained("clf")\n'
+            "with torch.no_grad():\n"
+            "    outputs = model(**batch)\n"
+            "preds = outputs.logits.argmax(-1)\n",
+            note="a fine-tuned classifier reloaded without its head, then `.logits` read",
+            fixed="import torch\n"
+            "from transformers import AutoModelForSequenceClassification\n"
+            'model = AutoModelForSequenceClassification.from_pretrained("distilbert-base-uncased")\n'
+            'model.save_pretrained("clf")\n'
+            'model = AutoModelForSequenceClassification.from_pretrained("clf")\n'
+            "with torch.no_grad():\n"
+            "    outputs = model(**batch)\n"
+            "preds = outputs.logits.argmax(-1)\n",
+        ),
+        Example(
+            "import transformers as T\n"
+            "def answer(batch):\n"
+            '    qa = T.AutoModel.from_pretrained("bert-base-uncased")\n'
+            '    return qa(**batch)["start_logits"].argmax(-1)\n',
+            note="a span-logits read through a subscript",
+        ),
     )
     near_misses = (
         Example(
@@ -467,6 +525,23 @@ class HeadlessModelUsedForTask(Rule):
             'model = AutoModel.from_pretrained("bert-base-uncased")\n'
             "emb = model(**batch).last_hidden_state.mean(1)\n"
         ),
+        Example(
+            "from transformers import AutoModel\n"
+            'encoder = AutoModel.from_pretrained("bert-base-uncased")\n'
+            "def classify(batch):\n"
+            "    out = encoder(**batch)\n"
+            "    out = head(out.last_hidden_state[:, 0])\n"
+            "    return out.logits\n",
+            note="the name is rebound to the output of a head of the project's own",
+        ),
+        Example(
+            "from transformers import AutoModel\n"
+            'model = AutoModel.from_pretrained("bert-base-uncased")\n'
+            "def step(outputs, batch):\n"
+            "    return outputs.logits\n"
+            "outputs = model(**batch)\n",
+            note="a parameter of another function that happens to share the name",
+        ),
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
@@ -495,11 +570,18 @@ class HeadlessModelUsedForTask(Rule):
                     )
             yield from self._trainers(ctx, obj)
             yield from self._pipelines(ctx, obj)
+            yield from self._output_reads(ctx, obj)
 
     @staticmethod
     def _headless(ctx: RuleContext, obj: ObjectFact) -> bool:
-        """AutoModel is headless unless the table maps this checkpoint to a head class."""
+        """AutoModel is headless unless the table maps this checkpoint to a head class, or
+        the checkpoint's own code decides (`auto_map`, `trust_remote_code=True`)."""
         ckpt = ctx.checkpoint(obj)
+        if ckpt is not None and obj.class_name in ckpt.facts.auto_map:
+            return False  # e.g. internlm2: AutoModel -> modeling_internlm2.InternLM2ForCausalLM
+        flag = obj.kw("trust_remote_code")
+        if ckpt is None and flag is not None and const_value(flag.value) is not False:
+            return False  # an unknown checkpoint whose remote code may build anything
         if ckpt is None or not ckpt.facts.model_type:
             return True
         built = ctx.knowledge.resolve(
@@ -537,6 +619,31 @@ class HeadlessModelUsedForTask(Rule):
                 "for labels), or override `compute_loss`.",
                 hint,
                 related_obj=trainer,
+            )
+
+    def _output_reads(self, ctx: RuleContext, obj: ObjectFact) -> Iterator[Finding]:
+        for read in head_output_reads(ctx, obj):
+            error = (
+                f"KeyError: '{read.field}'"
+                if read.subscript
+                else f"AttributeError: 'BaseModelOutput' object has no attribute '{read.field}'"
+                " (the output class varies with the model)"
+            )
+            reloaded = ""
+            if obj.saved_from is not None:
+                reloaded = (
+                    f" The folder holds what `{obj.saved_from.class_name}` saved: loading it "
+                    "this way leaves the head's weights out (the load report lists them as "
+                    "UNEXPECTED)."
+                )
+            yield self._report(
+                ctx,
+                obj,
+                read.node,
+                f"`{ctx.code(read.node)}` reads `{read.field}` from the output of a base "
+                f"`{obj.class_name}` model, which returns hidden states only: {error}."
+                f"{reloaded}",
+                _head_for(ctx, obj, read.field),
             )
 
     def _pipelines(self, ctx: RuleContext, obj: ObjectFact) -> Iterator[Finding]:

@@ -99,15 +99,17 @@ def settings_fingerprint(settings: Settings) -> str:
 
 
 def target_fingerprint(path: Path, settings: Settings) -> str:
-    """The transformers release removal rules speak for in this file (a pin in the project
-    may change it while the file stays the same)."""
+    """The transformers release removal rules speak for in this file, and the datasets release
+    HF904 speaks for (a pin in the project may change them while the file stays the same)."""
+    from hflint.analyzers.package_versions import dependency_release
     from hflint.analyzers.target_version import find_target
 
     try:
         target = find_target(path, settings)
+        datasets = dependency_release(path, "datasets")
     except Exception:
         return "?"
-    return f"{target.version}|{target.source}|{target.facts}"
+    return f"{target.version}|{target.source}|{target.facts}|{datasets}"
 
 
 def cache_key(path: Path, content: bytes, settings: Settings) -> str:

@@ -124,7 +124,9 @@ def test_function_level_constants_and_parameter_defaults() -> None:
         """
     )
     a, b = facts.objects
-    assert a.checkpoint is None  # callers decide; a parameter default is no evidence
+    # no caller in the module: the default, as an overridable value (callers may pass another)
+    assert isinstance(a.checkpoint, Const) and a.checkpoint.value == "bert-base-uncased"
+    assert a.checkpoint.overridable and "parameter `name`" in a.checkpoint.origin
     assert b.checkpoint == Const("albert-base-v2")
 
 

@@ -424,8 +424,10 @@ SAMPLING = """\
 
 
 def test_hf505_checkpoint_without_do_sample(project: Path) -> None:
+    # the checkpoint's generation config is read and does not sample: the flag is ignored for
+    # sure, a warning (the catalogue's gotcha 12: read the file before claiming it)
     [finding] = findings(SAMPLING.format(ckpt="gpt2", extra=""), "HF505", project / "gen.py")
-    assert finding.severity is Severity.INFO
+    assert finding.severity is Severity.WARNING
     assert "['temperature']" in finding.message
     assert fixed_text(SAMPLING.format(ckpt="gpt2", extra=""), finding).endswith(
         "temperature=0.7, do_sample=True)\n"
@@ -572,3 +574,20 @@ def test_quoted_messages_are_real(
     headless = AutoModel.from_config(GPT2Config(**GPT2))
     with pytest.raises(AttributeError, match="'GPT2Model' object has no attribute 'generate'"):
         headless.generate(batch["input_ids"])
+
+
+# ---- HF504 on a pipeline call whose prompt is written out ------------------------------------
+def test_hf504_pipeline_with_a_written_out_prompt_is_info() -> None:
+    """The course's `generator("In this course, ...", max_length=30)`: the prompt cannot grow,
+    so counting it is worth knowing, not a warning; a prompt from a variable still warns."""
+    head = 'from transformers import pipeline\ngen = pipeline("text-generation", model="gpt2")\n'
+    cases = {
+        'gen("In this course, we will teach you how to", max_length=30)\n': "info",
+        'gen(["Hello, my dog", "Hi"], max_length=30)\n': "info",
+        "gen(prompt, max_length=30)\n": "warning",
+    }
+    for line, severity in cases.items():
+        found = findings(head + line, "HF504")
+        assert [f.severity.value for f in found] == [severity], line
+    [short] = findings(head + 'gen("Hi there", max_length=30)\n', "HF504")
+    assert "cannot reach that" in short.message
