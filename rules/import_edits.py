@@ -153,10 +153,11 @@ def _last_use_replaced(
         own.add(id(alias.name))
         if alias.asname is not None:
             own.add(id(alias.asname.name))
+    uses = [n for n in ctx.facts.name_uses.get(local, []) if id(n) not in own]
+    if _reads_in_edited_text(ctx, others, local) < len(uses):
+        return False  # a read outside the edited text: no need to place every use
     replaced = False
-    for node in ctx.facts.name_uses.get(local, []):
-        if id(node) in own:
-            continue
+    for node in uses:
         where = ctx.range(node)
         if not any(e.range.start <= where.start and where.end <= e.range.end for e in others):
             return False
@@ -168,6 +169,31 @@ def _last_use_replaced(
     # the collector records the reads after the import only: the code above must not name it
     first = min(ctx.range(stmt).start.line for stmt, _ in bindings)
     return not _reads(ctx.source.text[: ctx.source.offset(Position(first, 0))], local)
+
+
+def _reads_in_edited_text(ctx: RuleContext, others: Sequence[Edit], local: str) -> int:
+    """How many reads of `local` the text the edits replace holds (an upper bound on the uses
+    they can replace; computing the node positions of every use costs far more)."""
+    total = 0
+    for edit in others:
+        start, end = ctx.source.offset(edit.range.start), ctx.source.offset(edit.range.end)
+        total += _count_reads(ctx.source.text[start:end], local)
+    return total
+
+
+def _count_reads(code: str, local: str) -> int:
+    """Reads of `local` in `code` as `_reads` sees them; when it does not tokenize, every
+    occurrence of the word (never fewer than the reads)."""
+    count, previous = 0, ""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            if token.type == tokenize.NAME and token.string == local and previous != ".":
+                count += 1
+            if token.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT):
+                previous = token.string
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return len(re.findall(rf"\b{re.escape(local)}\b", code))
+    return count
 
 
 def _reads(code: str, local: str) -> bool:
