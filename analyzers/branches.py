@@ -49,6 +49,8 @@ class Truth:
 
 def truth(collector: Collector, test: cst.BaseExpression) -> Truth | None:
     """The test's truth when every value it reads is a known constant."""
+    if type(test) is cst.Call and not _string_test(test):
+        return None  # `if os.path.exists(...)`, `if torch.cuda.is_available()`: never known
     try:
         return _truth(collector, test, 0)
     except Exception:  # any comparison user values can make
@@ -93,6 +95,11 @@ def _truth(collector: Collector, test: cst.BaseExpression, depth: int) -> Truth 
     if const is None:
         return None
     return Truth(bool(const.value), not const.overridable)
+
+
+def _string_test(test: cst.Call) -> bool:
+    func = test.func
+    return type(func) is cst.Attribute and func.attr.value in ("startswith", "endswith")
 
 
 def _const(value: Value) -> Const | None:

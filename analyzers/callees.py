@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from hflint.analyzers import flow, mappings
-from hflint.analyzers.facts import ClassFact, FunctionFact
+from hflint.analyzers.facts import CallFact, ClassFact, FunctionFact
 from hflint.analyzers.values import (
     Const,
     Instance,
@@ -164,3 +164,32 @@ def unpacked(value: Value, count: int) -> list[Value] | None:
     ):
         return [Const(v, value.overridable, value.origin) for v in value.value]
     return None
+
+
+def changes_arguments(collector: Collector, call: CallFact) -> None:
+    """`fix(cfg)` where `fix` changes its parameter in place (`c["k"] = v`, `c.pop(k)`): the
+    dict or list `cfg` holds is no longer known after the call."""
+    name = call.qualname.split(".", 1)[1] if call.qualname else ""
+    fn = collector.facts.functions.get(name)
+    if fn is None or not fn.top_level:
+        return
+    changed = collector.scans.changed_parameters(fn.node)
+    if not changed:
+        return
+    params = fn.node.params
+    positional = [p.name.value for p in [*params.posonly_params, *params.params]]
+    index = 0
+    for arg in call.node.args:
+        if arg.star:
+            break
+        param = arg.keyword.value if arg.keyword is not None else None
+        if param is None:
+            param = positional[index] if index < len(positional) else None
+            index += 1
+        value = arg.value
+        if param in changed and type(value) is cst.Name:
+            held = collector.lookup(value.value)
+            if dict_items(held) is not None or (
+                isinstance(held, Const) and isinstance(held.value, (list, set))
+            ):
+                collector.bind(value.value, None)

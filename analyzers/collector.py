@@ -3,6 +3,12 @@
 Names are resolved with our own import table while walking (no libcst metadata providers: they
 cost several times the parse). Bindings follow assignment order; a name bound differently on two
 branches becomes unknown, so rules never act on a guess.
+
+Values are followed the way code carries them, each by a module of its own: attributes of the
+module's classes (members.py), parameters and what call sites pass them (flow.py: the module is
+collected again only when call sites teach something), dicts and `**kwargs` (mappings.py), calls
+of the module's own code (callees.py), tests the known values decide (branches.py), which call's
+result a name holds where it is read (reaching.py), folders filled from the Hub (downloads.py).
 """
 
 from __future__ import annotations
@@ -125,13 +131,14 @@ class Collector(cst.CSTVisitor):
         self.used_helpers = False  # the statement asked other modules (crossmodule.py)
         # what the last collection learnt of parameters and attributes (flow.py)
         self.summaries: flow.Summaries = flow.NO_SUMMARIES
-        self.writers = members.NO_WRITERS  # who else writes attributes (members.py)
+        self.scans = members.Scans(None, keep=False)  # syntax scans (members.py)
         self.missed_attrs: set[str] = set()  # see note_missed
-        # every Name of the module by its text, and every `.attr` (flow.py tells the uses of
-        # a function from its calls); counted by the walk, or by the memo from its recordings
+        # the uses of the module's functions, classes and methods by name: every Name and
+        # every `.attr` spelling one (flow.py tells them from calls); counted by the walk, or
+        # by the memo from its recordings (it empties `counted`)
+        self.counted: frozenset[str] = frozenset()
         self.name_counts: dict[str, int] = {}
         self.attr_counts: dict[str, int] = {}
-        self.count_names = True
         self.class_depths: list[int] = []  # len(self.scopes) inside each class body
         self._made: dict[int, ObjectFact] = {}  # id(call node) -> the object it made
         self._made_upto = 0
@@ -375,7 +382,7 @@ class Collector(cst.CSTVisitor):
         )
         cls = ClassFact(node.name.value, node, bases, is_dataclass=is_dc)
         cls.top_level = len(self.scopes) == 1
-        members.prescan(cls)
+        members.prescan(cls, self.scans)
         self.facts.classes[node.name.value] = cls
         self.classes.append(cls)
         self.scopes.append({})
@@ -465,17 +472,22 @@ class Collector(cst.CSTVisitor):
     def _record_attr_write(self, target: cst.Attribute, value: Value) -> None:
         path: list[str] = [target.attr.value]
         base: cst.BaseExpression = target.value
-        while True:  # the nearest tracked object: `self.tokenizer.pad_token`, `model.config.x`
-            recv = self.eval(base)
-            if isinstance(recv, ObjRef):
-                self.facts.attr_uses.append(
-                    AttrUse(recv.obj, tuple(path), target, value, True, self.current_statement)
-                )
-                return
-            if not isinstance(base, cst.Attribute):
-                return
+        chain: list[tuple[cst.BaseExpression, tuple[str, ...]]] = []
+        while type(base) is cst.Attribute:
+            chain.append((base, tuple(path)))
             path.insert(0, base.attr.value)
             base = base.value
+        root = self.eval(base)
+        if type(root) is Instance:  # `self.tokenizer.pad_token`: the nearest tracked object
+            for inner, inner_path in chain:
+                held = self.eval(inner)
+                if type(held) is ObjRef:
+                    root, path = held, list(inner_path)
+                    break
+        if type(root) is ObjRef:
+            self.facts.attr_uses.append(
+                AttrUse(root.obj, tuple(path), target, value, True, self.current_statement)
+            )
 
     def _record_subscript_write(self, target: cst.Subscript) -> None:
         for el in target.slice:
@@ -520,7 +532,7 @@ class Collector(cst.CSTVisitor):
                 self.journal.append(("strings", value, None))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        if self.count_names:
+        if node.attr.value in self.counted:
             counts = self.attr_counts
             counts[node.attr.value] = counts.get(node.attr.value, 0) + 1
         base = node.value
@@ -599,6 +611,8 @@ class Collector(cst.CSTVisitor):
             mappings.mutated(self, call)
         elif call.qualname in downloads.DOWNLOADERS:
             downloads.record(self, call)
+        if call.qualname is not None and call.qualname.startswith("<module>."):
+            callees.changes_arguments(self, call)
         if call.kwargs.get("text_target") is not None:
             self.facts.labels_evidence.append(call.node)
         if call.method in ("save_pretrained", "save_model"):
@@ -727,18 +741,21 @@ class Collector(cst.CSTVisitor):
         items = []
         values: list[Value] = []
         over: Const | None = None
+        # `return pipe, batch_size`: a short tuple whose items are not all constants
+        mixed = type(node) is cst.Tuple and len(node.elements) <= 8
         for el in node.elements:
-            if isinstance(el, cst.StarredElement):
+            if type(el) is cst.StarredElement:
                 return None
             v = self._eval(el.value)
             values.append(v)
-            if isinstance(v, Const):
+            if type(v) is Const:
                 items.append(v.value)
                 if v.overridable and over is None:
                     over = v
+            elif not mixed:
+                return None
         if len(items) < len(values):
-            # `return pipe, batch_size`: a tuple whose items are not all constants
-            return TupleValue(tuple(values)) if isinstance(node, cst.Tuple) else None
+            return TupleValue(tuple(values))
         origin = over.origin if over is not None else ""
         return Const(
             tuple(items) if isinstance(node, cst.Tuple) else items, over is not None, origin
@@ -929,7 +946,7 @@ class Collector(cst.CSTVisitor):
         return Const(results, iterable.overridable)
 
     def visit_Name(self, node: cst.Name) -> None:
-        if self.count_names:
+        if node.value in self.counted:
             counts = self.name_counts
             counts[node.value] = counts.get(node.value, 0) + 1
         if node.value in self.facts.imports:
@@ -980,13 +997,15 @@ def collect(
     (flow.py): once in the usual case, where call sites teach nothing new."""
     used = flow.remembered(reuse)
     facts: ModuleFacts | None = None
-    writers = members.writers(module)
+    scans = members.Scans(module, keep=bool(reuse))
+    counted = flow.defined_names(module)
     for attempt in range(flow.MAX_PASSES):
         collector = Collector(module)
         collector.helpers = helpers
         collector.call_values = {}
         collector.summaries = used
-        collector.writers = writers
+        collector.scans = scans
+        collector.counted = counted
         if reuse:
             from hflint.analyzers.statement_memo import collect_reusing
 

@@ -37,6 +37,7 @@ from hflint.analyzers.values import (
     ObjRef,
     TupleValue,
     Value,
+    as_default,
     same_value,
 )
 
@@ -87,18 +88,20 @@ def bind_params(
     params = node.params
     positional = [*params.posonly_params, *params.params]
     kind = method_kind(node) if cls is not None else "function"
-    summary = collector.summaries.params.get(fn.key) if top else None
+    known = collector.summaries.params
+    summary = known.get(fn.key) if top and known else None
     scope: dict[str, Value] = {}
     for index, param in enumerate([*positional, *params.kwonly_params]):
         name = param.name.value
         if cls is not None and index == 0 and index < len(positional) and kind != "static":
             scope[name] = Instance(cls) if kind == "method" else ClassRef(f"<module>.{cls.name}")
             continue
+        value: Value = None
         if param.default is not None:
             default = collector.eval(param.default)
-            if default is not None:
+            if default is not None:  # what `fn.param_default(name)` gives, made once
                 fn.defaults[name] = default
-        value = fn.param_default(name)
+                value = as_default(default, f"the default of parameter `{name}` of `{fn.name}()`")
         if summary is not None and name in summary:
             value = translate(collector, summary[name])
         scope[name] = value
@@ -133,6 +136,19 @@ def translate(collector: Collector, value: Value) -> Value:
     if isinstance(value, TupleValue):
         return TupleValue(tuple(translate(collector, v) for v in value.items))
     return value
+
+
+def defined_names(module: cst.Module) -> frozenset[str]:
+    """The names of the module's functions, classes and their methods: the uses to count."""
+    found: set[str] = set()
+    for stmt in module.body:
+        if type(stmt) is cst.FunctionDef:
+            found.add(stmt.name.value)
+        elif type(stmt) is cst.ClassDef:
+            found.add(stmt.name.value)
+            if type(stmt.body) is cst.IndentedBlock:
+                found.update(s.name.value for s in stmt.body.body if type(s) is cst.FunctionDef)
+    return frozenset(found)
 
 
 # ---- after a collection: what the call sites pass -------------------------------------------

@@ -111,7 +111,12 @@ def _where(item: Value, holder: DictValue, key: Any) -> cst.CSTNode | None:
     return holder.parts.get(key)
 
 
+_TRACKED_ITEMS = 64  # a bigger dict literal (a vocabulary, a table) is a plain constant
+
+
 def eval_dict(collector: Collector, node: cst.Dict) -> Value:
+    if len(node.elements) > _TRACKED_ITEMS:
+        return _plain_dict(collector, node)
     built = _Builder()
     for element in node.elements:
         if not isinstance(element, cst.DictElement):
@@ -123,6 +128,19 @@ def eval_dict(collector: Collector, node: cst.Dict) -> Value:
             continue
         built.put(key.value, collector._eval(element.value), element)
     return built.value()
+
+
+def _plain_dict(collector: Collector, node: cst.Dict) -> Value:
+    """A constant when every key and value is one (no items kept: nothing spreads it)."""
+    out: dict[Any, Any] = {}
+    for element in node.elements:
+        if type(element) is not cst.DictElement:
+            return None
+        key, value = collector._eval(element.key), collector._eval(element.value)
+        if type(key) is not Const or type(value) is not Const or not hashable(key.value):
+            return None
+        out[key.value] = value.value
+    return Const(out)
 
 
 def eval_dict_call(collector: Collector, node: cst.Call) -> Value:

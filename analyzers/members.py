@@ -49,37 +49,92 @@ def self_name(node: cst.FunctionDef) -> str | None:
     return params[0].name.value if params else None
 
 
-def prescan(cls: ClassFact) -> None:
+class Scans:
+    """What the syntax scans found, for one collection's passes; in the editor also kept per
+    node across keystrokes (`keep`: an untouched class or statement is not scanned again)."""
+
+    def __init__(self, module: cst.Module | None, keep: bool) -> None:
+        self.module = module
+        self.keep = keep
+        self.classes: dict[int, _Scanned] = {}
+        self.functions: dict[int, frozenset[str]] = {}
+        self._writers: Writers | None = None
+
+    def changed_parameters(self, node: cst.FunctionDef) -> frozenset[str]:
+        """The parameters a function's body changes in place (`c["k"] = v`, `c.pop(k)`)."""
+        if self.keep:
+            return _CHANGED.get(node, _changed_parameters)
+        found = self.functions.get(id(node))
+        if found is None:
+            found = self.functions[id(node)] = _changed_parameters(node)
+        return found
+
+    @property
+    def writers(self) -> Writers:
+        """Who else writes attributes: scanned on first use (a module whose code reads no
+        attribute of a class of its own never needs it)."""
+        if self._writers is None:
+            self._writers = writers(self.module, self) if self.module is not None else NO_WRITERS
+        return self._writers
+
+    def of_class(self, node: cst.ClassDef) -> _Scanned:
+        if self.keep:
+            return _PRESCANS.get(node, _prescan)
+        found = self.classes.get(id(node))
+        if found is None:
+            found = self.classes[id(node)] = _prescan(node)
+        return found
+
+
+def prescan(cls: ClassFact, scans: Scans) -> None:
     """Count the places each method assigns `self.<name>`; mark names written otherwise."""
-    sites, opaque = _PRESCANS.get(cls.node, _prescan)
-    cls.attr_sites.update(sites)
-    cls.opaque.update(opaque)
+    found = scans.of_class(cls.node)
+    cls.attr_sites.update(found.sites)
+    cls.opaque.update(found.opaque)
 
 
-def _prescan(node: cst.ClassDef) -> tuple[dict[str, int], frozenset[str]]:
+@dataclass(frozen=True)
+class _Scanned:
+    """What a class's body writes, by syntax alone (kept per class definition)."""
+
+    sites: dict[str, int]  # `self.<name> = value` places in its methods, by name
+    opaque: frozenset[str]  # names its methods write otherwise (`self.x += 1`, tuples, ...)
+    loose: frozenset[str]  # attributes its methods and body write on other objects
+    assigned: frozenset[str]  # everything it gives its instances: the above, class-level names
+
+
+def _prescan(node: cst.ClassDef) -> _Scanned:
     sites: dict[str, int] = {}
     opaque: set[str] = set()
-    body = node.body
-    if type(body) is not cst.IndentedBlock:
-        return sites, frozenset()
-    for stmt in body.body:
-        if type(stmt) is not cst.FunctionDef:
-            continue
-        me = self_name(stmt)
-        if me is None:
-            continue
-        kind = method_kind(stmt)
-        for target, simple in _targets(stmt.body):
-            for name in _self_attrs(target, me):
-                if simple and kind == "method":
-                    sites[name] = sites.get(name, 0) + 1
-                else:
-                    opaque.add(name)
-    return sites, frozenset(opaque)
+    loose: set[str] = set()
+    names: set[str] = set()
+    body = node.body.body if type(node.body) is cst.IndentedBlock else ()
+    for stmt in body:
+        if type(stmt) is cst.FunctionDef:
+            me = self_name(stmt)
+            kind = method_kind(stmt)
+            for target, simple in targets(stmt.body):
+                own = _self_attrs(target, me) if me is not None else []
+                if not own:
+                    _note_loose(target, me, loose)
+                for name in own:
+                    if simple and kind == "method":
+                        sites[name] = sites.get(name, 0) + 1
+                    else:
+                        opaque.add(name)
+        elif type(stmt) is cst.SimpleStatementLine:
+            for small in stmt.body:
+                for target, _ in _small_targets(small):
+                    if type(target) is cst.Name:
+                        names.add(target.value)
+                    else:
+                        _note_loose(target, None, loose)
+    assigned = frozenset(sites) | opaque | names
+    return _Scanned(sites, frozenset(opaque), frozenset(loose), assigned)
 
 
-# class definition -> (its `self.<name> = ...` places by name, names written otherwise)
-_PRESCANS: NodeCache[cst.ClassDef, tuple[dict[str, int], frozenset[str]]] = NodeCache(2048)
+# class definition -> what its body writes
+_PRESCANS: NodeCache[cst.ClassDef, _Scanned] = NodeCache(2048)
 
 
 def _self_attrs(target: cst.CSTNode, me: str) -> list[str]:
@@ -100,7 +155,7 @@ _BLOCK_PARTS = ("body", "orelse", "finalbody", "handlers", "cases")
 Targets = list[tuple[cst.CSTNode, bool]]
 
 
-def _targets(body: cst.BaseSuite) -> Targets:
+def targets(body: cst.BaseSuite) -> Targets:
     """Assignment targets in a method's statements (nested functions included: they can
     assign through the method's `self`), each with whether the collector records its value."""
     found: Targets = []
@@ -128,6 +183,53 @@ def _targets(body: cst.BaseSuite) -> Targets:
             elif isinstance(part, cst.CSTNode):
                 stack.append(part)
     return found
+
+
+def changed_names(body: cst.BaseSuite) -> set[str]:
+    """Names whose value a function changes in place: `c["k"] = v`, `del c[k]`, `c.pop(k)`,
+    `c.update(...)`, `c += [...]` (syntax only)."""
+    found: set[str] = set()
+    for target, _ in targets(body):
+        root, through = target, type(target) is not cst.Name
+        while type(root) is cst.Subscript or type(root) is cst.Attribute:
+            root = root.value
+        if type(root) is cst.Name and through:
+            found.add(root.value)
+    stack: list[cst.CSTNode] = [body]
+    while stack:  # the rest: methods called for what they change, `+=` on a name
+        current = stack.pop()
+        if type(current) is cst.SimpleStatementLine or type(current) is cst.SimpleStatementSuite:
+            for small in current.body:
+                if type(small) is cst.AugAssign and type(small.target) is cst.Name:
+                    found.add(small.target.value)
+                call = small.value if type(small) is cst.Expr or type(small) is cst.Assign else None
+                func = call.func if type(call) is cst.Call else None
+                if (
+                    type(func) is cst.Attribute
+                    and func.attr.value in _CHANGING
+                    and type(func.value) is cst.Name
+                ):
+                    found.add(func.value.value)
+            continue
+        for name in _BLOCK_PARTS:
+            part = getattr(current, name, None)
+            if type(part) is list or type(part) is tuple:
+                stack.extend(part)
+            elif type(part) is cst.IndentedBlock:
+                stack.extend(part.body)
+            elif isinstance(part, cst.CSTNode):
+                stack.append(part)
+    return found
+
+
+def _changed_parameters(node: cst.FunctionDef) -> frozenset[str]:
+    params = node.params
+    names = {p.name.value for p in [*params.posonly_params, *params.params, *params.kwonly_params]}
+    return frozenset(changed_names(node.body) & names)
+
+
+# function definition -> the parameters it changes in place
+_CHANGED: NodeCache[cst.FunctionDef, frozenset[str]] = NodeCache(2048)
 
 
 def _small_targets(small: cst.BaseSmallStatement) -> Targets:
@@ -186,7 +288,7 @@ def record_write(collector: Collector, target: cst.Attribute, value: Value) -> N
 
 def class_value(collector: Collector, cls: ClassFact, name: str) -> Value:
     """The value every place of the class (and its local bases) gives `name`, else unknown."""
-    if collector.writers.overwritten(cls.name, name):
+    if collector.scans.writers.overwritten(cls.name, name):
         return None
     found = _class_value(collector.facts, cls, name, 0)
     return None if found is _MISSING else found  # type: ignore[return-value]
@@ -220,7 +322,9 @@ def _class_value(facts: ModuleFacts, cls: ClassFact, name: str, depth: int) -> V
 def instance_attribute(collector: Collector, inst: Instance, name: str, base: str | None) -> Value:
     """`<instance>.<name>`: a dataclass field, what this method assigned, or the class's."""
     if inst.fields is not None and name in inst.fields:
-        return None if collector.writers.overwritten(inst.cls.name, name) else inst.fields[name]
+        return (
+            None if collector.scans.writers.overwritten(inst.cls.name, name) else inst.fields[name]
+        )
     if base is not None:
         local: Value = collector.lookup_local(f"{base}.{name}", _MISSING_LOCAL)
         if local is not _MISSING_LOCAL:
@@ -258,11 +362,14 @@ NO_WRITERS = Writers()
 _ClassInfo = tuple[str, tuple[str, ...], frozenset[str]]  # name, base names, attributes
 
 
-def writers(module: cst.Module) -> Writers:
+def writers(module: cst.Module, scans: Scans) -> Writers:
     loose: set[str] = set()
     classes: list[_ClassInfo] = []
     for stmt in module.body:
-        found = _STATEMENT_WRITERS.get(stmt, _scan_statement)
+        if scans.keep:
+            found = _STATEMENT_WRITERS.get(stmt, lambda n: _scan_statement(n, scans))
+        else:
+            found = _scan_statement(stmt, scans)
         loose |= found[0]
         classes.extend(found[1])
     bases = {name: written for name, written, _ in classes}
@@ -286,10 +393,12 @@ def _ancestors(name: str, bases: dict[str, tuple[str, ...]]) -> set[str]:
     return found
 
 
-def _scan_statement(stmt: cst.CSTNode) -> tuple[frozenset[str], tuple[_ClassInfo, ...]]:
+def _scan_statement(
+    stmt: cst.CSTNode, scans: Scans
+) -> tuple[frozenset[str], tuple[_ClassInfo, ...]]:
     loose: set[str] = set()
     classes: list[_ClassInfo] = []
-    _scan(stmt, None, loose, classes)
+    _scan(stmt, None, loose, classes, scans)
     return frozenset(loose), tuple(classes)
 
 
@@ -299,14 +408,16 @@ _STATEMENT_WRITERS: NodeCache[cst.CSTNode, tuple[frozenset[str], tuple[_ClassInf
 )
 
 
-def _scan(node: cst.CSTNode, me: str | None, loose: set[str], classes: list[_ClassInfo]) -> None:
+def _scan(
+    node: cst.CSTNode, me: str | None, loose: set[str], classes: list[_ClassInfo], scans: Scans
+) -> None:
     """Statements under `node`; `me`: the name of the instance in the method around them."""
     if type(node) is cst.ClassDef:
-        _scan_class(node, loose, classes)
+        _scan_class(node, loose, classes, scans)
         return
     if type(node) is cst.FunctionDef:
         params = {p.name.value for p in [*node.params.posonly_params, *node.params.params]}
-        _scan(node.body, None if me in params else me, loose, classes)
+        _scan(node.body, None if me in params else me, loose, classes, scans)
         return
     if type(node) is cst.SimpleStatementLine or type(node) is cst.SimpleStatementSuite:
         for small in node.body:
@@ -325,39 +436,24 @@ def _scan(node: cst.CSTNode, me: str | None, loose: set[str], classes: list[_Cla
             continue
         if type(part) is list or type(part) is tuple:
             for inner in part:
-                _scan(inner, me, loose, classes)
+                _scan(inner, me, loose, classes, scans)
         elif type(part) is cst.IndentedBlock:
             for inner in part.body:
-                _scan(inner, me, loose, classes)
+                _scan(inner, me, loose, classes, scans)
         elif isinstance(part, cst.CSTNode):
-            _scan(part, me, loose, classes)
+            _scan(part, me, loose, classes, scans)
 
 
 def _scan_class(
-    node: cst.ClassDef,
-    loose: set[str],
-    classes: list[_ClassInfo],
+    node: cst.ClassDef, loose: set[str], classes: list[_ClassInfo], scans: Scans
 ) -> None:
-    assigned: set[str] = set()
-    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
-    for stmt in body:
-        if isinstance(stmt, cst.FunctionDef):
-            me = self_name(stmt)
-            if me is not None:
-                for target, _ in _targets(stmt.body):
-                    assigned.update(_self_attrs(target, me))
-            _scan(stmt.body, me, loose, classes)
-        elif isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                for target, _ in _small_targets(small):
-                    if isinstance(target, cst.Name):
-                        assigned.add(target.value)
-                    else:
-                        _note_loose(target, None, loose)
-        else:
-            _scan(stmt, None, loose, classes)
+    found = scans.of_class(node)
+    loose |= found.loose
+    for stmt in node.body.body if type(node.body) is cst.IndentedBlock else ():
+        if type(stmt) is not cst.FunctionDef and type(stmt) is not cst.SimpleStatementLine:
+            _scan(stmt, None, loose, classes, scans)  # `if ...:` in a class body, a nested class
     bases = tuple(_base_name(b.value) for b in node.bases)
-    classes.append((node.name.value, bases, frozenset(assigned)))
+    classes.append((node.name.value, bases, found.assigned))
 
 
 def _base_name(expr: cst.BaseExpression) -> str:

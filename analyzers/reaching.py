@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from hflint.analyzers.facts import CallFact, Input
-from hflint.analyzers.values import Result
+from hflint.analyzers.values import ObjRef, Result
 from hflint.analyzers.walk import child_nodes
 
 if TYPE_CHECKING:
@@ -23,19 +23,22 @@ if TYPE_CHECKING:
 
 
 def result_of(collector: Collector, node: cst.BaseExpression) -> Result | None:
-    """The calls an expression is made of (`tok(x).to(d)`: `.to`, then `tok`), if any."""
+    """The calls an expression is made of (`tok(x).to(d)`: `.to`, then `tok`), when one of
+    them is a call on a tracked object (nothing else is worth following)."""
     chain: list[CallFact] = []
+    tracked = False
     for _ in range(20):
         if type(node) is cst.Call:
             call = collector.call_facts.get(id(node))
             if call is not None:
                 chain.append(call)
+                tracked = tracked or type(call.receiver) is ObjRef
             node = node.func
         elif type(node) is cst.Attribute or type(node) is cst.Subscript:
             node = node.value
         else:
             break
-    return Result(tuple(chain)) if chain else None
+    return Result(tuple(chain)) if tracked else None
 
 
 def record_inputs(collector: Collector, call: CallFact) -> None:

@@ -148,15 +148,17 @@ def collect_reusing(
     previous = _RUNS.pop(document, None) if document is not None else None
     uncertain = _Uncertain(previous)
     written: list[frozenset[Any] | None] = []
-    collector.count_names = False  # counted here, from the recordings, for every statement
+    counted, collector.counted = collector.counted, frozenset()  # counted here, from recordings
     names, attrs = collector.name_counts, collector.attr_counts
     for index, statement in enumerate(module.body):
         there, before = uncertain.reach(statement)
         memo = _MEMOS.get(statement, new_memo)
         for name, count in memo.name_counts.items():
-            names[name] = names.get(name, 0) + count
+            if name in counted:
+                names[name] = names.get(name, 0) + count
         for name, count in memo.attr_counts.items():
-            attrs[name] = attrs.get(name, 0) + count
+            if name in counted:
+                attrs[name] = attrs.get(name, 0) + count
         kept = memo.kept
         names_hold = there and uncertain.clean(memo.names)
         if kept is not None and not names_hold:
@@ -220,7 +222,7 @@ def _signature(collector: Collector, names: tuple[str, ...], statement: cst.CSTN
         tuple(facts.saved_paths),
         tuple(facts.downloads),
         _Inputs(flow.statement_inputs(collector, statement)),
-        collector.writers,
+        collector.scans.writers,
     ]
     for name in names:
         found.append(scope.get(name, _MISSING))
@@ -293,7 +295,7 @@ def _still_holds(
         return False
     if not _same_items(old[1], facts.saved_paths) or not _same_items(old[2], facts.downloads):
         return False
-    if old[4] != collector.writers:
+    if old[4] != collector.scans.writers:
         return False
     definition = isinstance(statement, (cst.FunctionDef, cst.ClassDef))
     if (definition or old[3]) and not _same(

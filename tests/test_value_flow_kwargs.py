@@ -267,3 +267,23 @@ def test_unknown_dicts_stay_silent() -> None:
     args = TrainingArguments(**cfg)
     """
     assert not findings(code, "HF802")
+
+
+def test_a_dict_a_module_function_changes_in_place_is_unknown_after_the_call() -> None:
+    facts = facts_of(
+        """
+        from transformers import TrainingArguments
+        def modernize(config):
+            config["eval_strategy"] = config.pop("evaluation_strategy")
+        def describe(config):
+            print(sorted(config))
+        cfg = {"output_dir": "out", "evaluation_strategy": "epoch"}
+        describe(cfg)
+        before = TrainingArguments(**cfg)
+        modernize(cfg)
+        after = TrainingArguments(**cfg)
+        """
+    )
+    before, after = facts.objects_of(Kind.TRAINING_ARGS)
+    assert "evaluation_strategy" in before.call.kwargs  # `describe` only reads it
+    assert after.call.kwargs == {} and after.call.has_star_kwargs
